@@ -1,0 +1,42 @@
+/**
+ * Generators are pure functions from an immutable PushContext and a proxy to xDS resources
+ * (Istio's XdsResourceGenerator). They never import I/O modules; src/pilot/xds-source.ts encodes
+ * their output once per version and shares the bytes across streams.
+ */
+import type { PushContext } from '../../model/push-context.js';
+import type { Proxy } from '../../model/proxy.js';
+import type { PushRequest } from '../../model/push-request.js';
+import type { WatchedResource } from '../../xds/source.js';
+
+/**
+ * One generated resource: its name and the message as a protobufjs-compatible plain object
+ * (snake_case fields, nested Anys as `{'@type': url, ...fields}`), encoded by the caller.
+ */
+export interface Resource {
+  readonly name: string;
+  readonly message: Record<string, unknown>;
+}
+
+export interface GenerateContext {
+  readonly push: PushContext;
+  readonly proxy: Proxy;
+  readonly watched: WatchedResource;
+  readonly request: PushRequest;
+}
+
+export interface Generator {
+  readonly typeUrl: string;
+  generate(ctx: GenerateContext): Resource[];
+  /** Does this change concern this proxy for this type? */
+  needsPush(request: PushRequest, proxy: Proxy): boolean;
+  /**
+   * What the output for one resource name depends on beyond the PushContext, as a string key:
+   * proxies with equal keys get byte-identical resources, so encodings are shared between them.
+   */
+  scopeKey(proxy: Proxy): string;
+}
+
+/** The explicit generator map: Envoy-style type URL, or `grpc/` + type URL for proxyless. */
+export type GeneratorMap = ReadonlyMap<string, Generator>;
+
+export const GRPC_PREFIX = 'grpc/';

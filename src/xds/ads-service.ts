@@ -1,0 +1,38 @@
+/**
+ * Loads `envoy.service.discovery.v3.AggregatedDiscoveryService` for @grpc/grpc-js from the
+ * Envoy protos shipped in @grpc/grpc-js-xds (see proto.ts). Loaded once per process.
+ */
+import * as protoLoader from '@grpc/proto-loader';
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { PROTO_INCLUDE_DIRS } from './proto.js';
+
+export const ADS_SERVICE_NAME = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
+
+/**
+ * Options matching ads-messages.ts: snake_case fields, int64 as strings, enums as names, no
+ * defaults materialized (absent means absent), oneofs reported by name.
+ */
+export const ADS_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: false,
+  oneofs: true,
+  includeDirs: [...PROTO_INCLUDE_DIRS],
+};
+
+let packageDefinition: protoLoader.PackageDefinition | undefined;
+
+/** The package definition of ads.proto and everything it imports. */
+export function adsPackageDefinition(): protoLoader.PackageDefinition {
+  packageDefinition ??= protoLoader.loadSync('envoy/service/discovery/v3/ads.proto', ADS_LOADER_OPTIONS);
+  return packageDefinition;
+}
+
+/** The ADS service definition, ready for `grpc.Server.addService` or a generic client. */
+export function adsServiceDefinition(): ServiceDefinition {
+  const def = adsPackageDefinition()[ADS_SERVICE_NAME];
+  if (!def || !('StreamAggregatedResources' in def))
+    throw new Error(`${ADS_SERVICE_NAME} not found in ads.proto`);
+  return def as unknown as ServiceDefinition;
+}

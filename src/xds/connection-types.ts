@@ -1,0 +1,87 @@
+/**
+ * The shapes shared by the ADS connections and the server: what a connection needs, what it
+ * reports per response, and the debug view of its per-type sync state (proxy-status).
+ */
+import type { status as GrpcStatus } from '@grpc/grpc-js';
+import type { Logger } from '../util/log.js';
+import type { PushRequest } from '../model/push-request.js';
+import type { ParseProxyResult } from '../model/proxy.js';
+import type { NodeMessage } from './ads-messages.js';
+import type { ResourceSource } from './source.js';
+
+export type XdsMode = 'sotw' | 'delta';
+
+/** Reported for every response written (metrics, convergence measurement). */
+export interface ResponseEvent {
+  readonly connectionId: string;
+  readonly proxyId: string;
+  readonly mode: XdsMode;
+  readonly typeUrl: string;
+  readonly nonce: string;
+  readonly version: string;
+  readonly resources: number;
+  readonly removed: number;
+  /** `request`: answering the client; `push`: a config change (its PushRequest start time). */
+  readonly trigger: 'request' | 'push';
+  readonly pushStart?: number;
+}
+
+export interface ConnectionDeps {
+  readonly source: ResourceSource;
+  readonly logger: Logger;
+  readonly parseNode: (node: NodeMessage | null | undefined) => ParseProxyResult;
+  readonly wildcardType: (typeUrl: string) => boolean;
+  /** Called once the node is known (the connection starts receiving pushes). */
+  readonly onReady?: (conn: AdsStream) => void;
+  readonly onClose: (conn: AdsStream) => void;
+  readonly onResponse?: (event: ResponseEvent) => void;
+}
+
+export interface TypeInfo {
+  readonly typeUrl: string;
+  readonly type: string;
+  readonly wildcard: boolean;
+  readonly names: readonly string[];
+  readonly sentVersion?: string;
+  readonly sentNonce?: string;
+  readonly sentAt?: number;
+  readonly ackedVersion?: string;
+  readonly ackedNonce?: string;
+  /** Resources the client holds as far as the server knows (last response in SotW). */
+  readonly resourceCount: number;
+  readonly lastNackNonce?: string;
+  readonly lastNackError?: string;
+}
+
+export interface ConnectionInfo {
+  readonly connectionId: string;
+  readonly proxyId: string;
+  readonly peer: string;
+  readonly mode: XdsMode;
+  readonly connectedAt: number;
+  readonly types: readonly TypeInfo[];
+}
+
+/** A connection as the server sees it, whatever its mode. */
+export interface AdsStream {
+  readonly id: string;
+  /** The node was read: the stream serves a proxy. */
+  isReady(): boolean;
+  enqueuePush(request: PushRequest): void;
+  fail(code: GrpcStatus, details: string): void;
+  info(): ConnectionInfo;
+}
+
+/** Names a response must carry on top of the diff (delta), accumulated until the next round. */
+export interface Pending {
+  names: Set<string>;
+  all: boolean;
+}
+
+/** What a round has done so far: types written, deferred work (delta removals). */
+export interface Round {
+  /** The round carries a config change (not only answers to requests). */
+  readonly push: boolean;
+  readonly sent: Set<string>;
+  readonly deferred: Array<() => Promise<void>>;
+}

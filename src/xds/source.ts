@@ -1,0 +1,42 @@
+/**
+ * The boundary between the protocol (src/xds) and config generation (src/pilot): the ADS server
+ * asks a ResourceSource for the resources of one type for one connection, already encoded.
+ */
+import type { Proxy } from '../model/proxy.js';
+import type { PushRequest } from '../model/push-request.js';
+
+/** What a connection watches for one type. */
+export interface WatchedResource {
+  readonly typeUrl: string;
+  /** Wildcard subscription (LDS/CDS `*`, or the legacy empty first request). */
+  readonly wildcard: boolean;
+  /** Explicitly subscribed names (may be non-empty together with wildcard in delta). */
+  readonly names: ReadonlySet<string>;
+}
+
+/**
+ * A resource encoded once for a version and shared by every stream that receives it:
+ * `value` is the serialized message placed in `Any.value` as-is.
+ */
+export interface EncodedResource {
+  readonly name: string;
+  /** Content hash of `value`: equal bytes, equal version, across replicas and restarts. */
+  readonly version: string;
+  readonly typeUrl: string;
+  readonly value: Uint8Array;
+}
+
+export interface GenerateResult {
+  readonly resources: readonly EncodedResource[];
+  /** The push context version the resources were built from (for debug and SotW version_info). */
+  readonly pushVersion: string;
+}
+
+export interface ResourceSource {
+  /** True when this source can serve `typeUrl` to `proxy`. */
+  supports(proxy: Proxy, typeUrl: string): boolean;
+  /** Whether `request` may change what `proxy` sees for `typeUrl` (the generator's filter). */
+  needsPush(proxy: Proxy, typeUrl: string, request: PushRequest): boolean;
+  /** The current resources of `typeUrl` for `proxy`, restricted to what it watches. */
+  generate(proxy: Proxy, watched: WatchedResource, request: PushRequest): GenerateResult;
+}

@@ -1,0 +1,66 @@
+/**
+ * What one stream knows about one resource type: the client's subscription and the
+ * version/nonce bookkeeping of the xDS protocol ("ACK/NACK and resource type instance version").
+ */
+import { ENDPOINT_TYPE, ROUTE_TYPE, SECRET_TYPE } from './type-urls.js';
+
+/** The wildcard resource name (xDS protocol, "How the client specifies what resources to return"). */
+export const WILDCARD = '*';
+
+export interface Subscription {
+  readonly wildcard: boolean;
+  readonly names: ReadonlySet<string>;
+}
+
+export interface NackInfo {
+  readonly nonce: string;
+  /** The version the client still runs (a NACK carries the last good version). */
+  readonly version: string;
+  readonly code: number;
+  readonly message: string;
+  readonly at: number;
+}
+
+export interface TypeState {
+  readonly typeUrl: string;
+  subscription: Subscription;
+  /** SotW: the client has sent a non-empty `resource_names` at least once (ends legacy wildcard). */
+  namesEverSent: boolean;
+  /** Nonce and version of the last response sent for this type. */
+  sentNonce?: string;
+  sentVersion?: string;
+  sentAt?: number;
+  /**
+   * SotW: name → version of the last response. Delta: name → version the client holds (what we
+   * sent plus `initial_resource_versions`), the base every delta is computed against.
+   */
+  sent: Map<string, string>;
+  ackedNonce?: string;
+  ackedVersion?: string;
+  /** The last NACK; cleared by the next ACK. */
+  nack?: NackInfo;
+}
+
+/**
+ * Types for which an empty first request means wildcard. Envoy defines the legacy rule for
+ * LDS/CDS; the named-only types are RDS, EDS and SDS. Every other type (Galley's MCP
+ * collections included) is a collection the client wants whole, as in istiod.
+ */
+export function isWildcardType(typeUrl: string): boolean {
+  return typeUrl !== ROUTE_TYPE && typeUrl !== ENDPOINT_TYPE && typeUrl !== SECRET_TYPE;
+}
+
+export function newTypeState(typeUrl: string, subscription: Subscription): TypeState {
+  return { typeUrl, subscription, namesEverSent: subscription.names.size > 0, sent: new Map() };
+}
+
+export function sameSubscription(a: Subscription, b: Subscription): boolean {
+  if (a.wildcard !== b.wildcard || a.names.size !== b.names.size) return false;
+  for (const n of a.names) if (!b.names.has(n)) return false;
+  return true;
+}
+
+/** Is `name` covered by this subscription? */
+export function isSubscribed(sub: Subscription, name: string): boolean {
+  return sub.wildcard || sub.names.has(name);
+}

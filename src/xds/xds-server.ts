@@ -1,0 +1,167 @@
+/**
+ * meshplane's Aggregated Discovery Service: `envoy.service.discovery.v3.AggregatedDiscoveryService`
+ * over @grpc/grpc-js, both SotW (`StreamAggregatedResources`) and Delta
+ * (`DeltaAggregatedResources`), on top of a ResourceSource. The server owns the streams; the
+ * source owns what they receive.
+ */
+import {
+  Server,
+  ServerCredentials,
+  status as GrpcStatus,
+  type ChannelOptions,
+  type ServerDuplexStream,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { parseProxy, type ParseProxyResult } from '../model/proxy.js';
+import type { PushRequest } from '../model/push-request.js';
+import { moduleLogger, type Logger } from '../util/log.js';
+import type {
+  DeltaDiscoveryRequest,
+  DeltaDiscoveryResponse,
+  DiscoveryRequest,
+  DiscoveryResponse,
+  NodeMessage,
+} from './ads-messages.js';
+import { adsServiceDefinition } from './ads-service.js';
+import type { AdsStream, ConnectionDeps, ConnectionInfo, ResponseEvent } from './connection-types.js';
+import { DeltaConnection } from './delta-connection.js';
+import { SotwConnection } from './sotw-connection.js';
+import type { ResourceSource } from './source.js';
+import { nodeFromMessage } from './struct.js';
+import { isWildcardType } from './type-state.js';
+
+export interface XdsServerOptions {
+  readonly source: ResourceSource;
+  readonly logger?: Logger;
+  /**
+   * Largest request accepted, in bytes (-1: no limit). Requests can be large (a delta reconnect
+   * lists every resource the client holds; NACKs quote whole configs), so the gRPC default of
+   * 4 MiB is raised. Responses are never limited by the server.
+   */
+  readonly maxReceiveMessageBytes?: number;
+  /** Extra gRPC server options (keepalive...). */
+  readonly grpcOptions?: ChannelOptions;
+  /** Node to Proxy (default: Istio's node id convention via `parseProxy`). MCP may accept any node. */
+  readonly parseNode?: (node: NodeLikeMessage) => ParseProxyResult;
+  /** Types where an empty first request means wildcard (default: all but RDS/EDS/SDS). */
+  readonly wildcardType?: (typeUrl: string) => boolean;
+  /** Called for every response written (metrics, convergence). */
+  readonly onResponse?: (event: ResponseEvent) => void;
+  /** How long `stop()` waits for streams to end before forcing the server down (ms). */
+  readonly shutdownGraceMs?: number;
+}
+
+export type NodeLikeMessage = NodeMessage | null | undefined;
+
+const DEFAULT_MAX_RECEIVE = 64 * 1024 * 1024;
+
+export class XdsServer {
+  private readonly log: Logger;
+  private readonly deps: ConnectionDeps;
+  private readonly live = new Set<AdsStream>();
+  private server: Server | undefined;
+  private serving = false;
+
+  constructor(private readonly options: XdsServerOptions) {
+    this.log = moduleLogger('ads', options.logger);
+    const parseNode = options.parseNode ?? ((node: NodeLikeMessage) => parseProxy(nodeFromMessage(node)));
+    this.deps = {
+      source: options.source,
+      logger: this.log,
+      parseNode,
+      wildcardType: options.wildcardType ?? isWildcardType,
+      onClose: (conn) => this.live.delete(conn),
+      onResponse: options.onResponse,
+    };
+  }
+
+  /** The ADS handlers, to share a grpc.Server with other services. */
+  implementation(): UntypedServiceImplementation {
+    return {
+      StreamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => {
+        if (!this.serving) return this.refuse(call);
+        this.live.add(new SotwConnection(call, this.deps, 'sotw'));
+      },
+      DeltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) => {
+        if (!this.serving) return this.refuse(call);
+        this.live.add(new DeltaConnection(call, this.deps, 'delta'));
+      },
+    };
+  }
+
+  /** Registers ADS on an existing server; the caller binds it. Marks the service as serving. */
+  register(server: Server): void {
+    server.addService(adsServiceDefinition(), this.implementation());
+    this.serving = true;
+  }
+
+  /** Binds `host:port` (port 0 picks one) and serves; resolves to the bound port. */
+  async start(address: string): Promise<number> {
+    if (this.server) throw new Error('XdsServer already started');
+    const max = this.options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE;
+    const server = new Server({ 'grpc.max_receive_message_length': max, ...this.options.grpcOptions });
+    server.addService(adsServiceDefinition(), this.implementation());
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) =>
+        err ? reject(err) : resolve(bound),
+      );
+    });
+    this.server = server;
+    this.serving = true;
+    this.log.info({ address, port }, 'xDS server listening');
+    return port;
+  }
+
+  /**
+   * Stops accepting streams, ends every open stream with UNAVAILABLE (clients reconnect, to
+   * another replica if there is one), then shuts the server down.
+   */
+  async stop(): Promise<void> {
+    this.serving = false;
+    const server = this.server;
+    this.server = undefined;
+    for (const conn of [...this.live]) conn.fail(GrpcStatus.UNAVAILABLE, 'xDS server shutting down');
+    this.live.clear();
+    if (!server) return;
+    const grace = this.options.shutdownGraceMs ?? 5000;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, grace);
+      timer.unref();
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.log.info('xDS server stopped');
+  }
+
+  isServing(): boolean {
+    return this.serving;
+  }
+
+  /**
+   * Queues a config change on every stream. Each stream asks the source, per watched type in
+   * push order (CDS, EDS, LDS, RDS), whether the change concerns it, and writes a type only if
+   * its content changed; a stream still writing merges this push into its next one.
+   */
+  push(request: PushRequest): void {
+    for (const conn of this.live) conn.enqueuePush(request);
+  }
+
+  /** Connected streams and their per-type sync state (debug, proxy-status). */
+  connections(): ConnectionInfo[] {
+    return [...this.live]
+      .filter((c) => c.isReady())
+      .map((c) => c.info())
+      .sort((a, b) =>
+        a.proxyId < b.proxyId ? -1 : a.proxyId > b.proxyId ? 1 : a.connectionId < b.connectionId ? -1 : 1,
+      );
+  }
+
+  private refuse(call: ServerDuplexStream<unknown, unknown>): void {
+    call.emit('error', { code: GrpcStatus.UNAVAILABLE, details: 'xDS server is not serving' });
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * The config-directory source (the embedded default, design §3 "Config directory"): every
+ * `*.yaml` / `*.yml` file under a directory, recursively, multi-document, watched live.
+ *
+ * Rules, so that a typo never takes the mesh down:
+ * - a resource that fails validation is rejected with an error log naming the file, kind/namespace/
+ *   name and field path; the last good version of that resource (from the same file) keeps being
+ *   served, and so does everything else;
+ * - a file with a YAML syntax error keeps all of its previously good resources as they were;
+ * - a resource removed from a file that still parses is deleted; a deleted file deletes its
+ *   resources;
+ * - the same kind/namespace/name in two files: the first file in sorted path order wins, the other
+ *   is reported;
+ * - a rejected document whose identity cannot be read (no kind or name) cannot be matched to its
+ *   last good version, so the file's other previously good resources are all kept until it is fixed.
+ *
+ * Watching: one non-recursive `fs.watch` per directory (recursive watch is unreliable on Linux in
+ * Node 20), any event schedules a rescan after a short quiet period (editors that save by writing a
+ * temporary file and renaming it produce bursts of events). A rescan re-reads every file but only
+ * re-parses those whose content hash changed, so it is cheap and misses nothing a lost event would
+ * hide. Hidden entries (`.foo.yaml`, editor lock files, Kubernetes ConfigMap `..data` directories)
+ * are skipped.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { configKey, describeConfig, type Config } from '../../model/config.js';
+import { contentHash } from '../../util/hash.js';
+import type { Logger } from '../../util/log.js';
+import type { ConfigId, ConfigStore } from '../config-store.js';
+import { formatConfigError, type ConfigError } from '../validation/result.js';
+import { configIdOf, readFileResources } from './file-resources.js';
+
+export interface DirectorySourceOptions {
+  readonly dir: string;
+  readonly store: ConfigStore;
+  readonly logger: Logger;
+  /** Quiet period after a file-system event before rescanning (default 50 ms). */
+  readonly debounceMs?: number;
+  /** Watch for changes after the initial load (default true). */
+  readonly watch?: boolean;
+}
+
+interface FileState {
+  /** Content hash of the last version read; an unchanged file is not re-parsed. */
+  hash: string;
+  /** Last good resources of this file, by `Kind/ns/name`. */
+  good: Map<string, Config>;
+  /** Current problems of this file (syntax or validation). */
+  errors: ConfigError[];
+}
+
+const YAML_FILE = /\.ya?ml$/i;
+const RETRY_MS = 1000;
+
+export class DirectorySource {
+  private readonly dir: string;
+  private readonly store: ConfigStore;
+  private readonly log: Logger;
+  private readonly debounceMs: number;
+  private readonly watchEnabled: boolean;
+  private readonly files = new Map<string, FileState>();
+  /** What this source has written to the store, by key. */
+  private served = new Map<string, Config>();
+  private duplicates: ConfigError[] = [];
+  /** Directory → its watcher and the inode it watches (a directory replaced under the same name needs a new one). */
+  private readonly watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private dirError: string | undefined;
+
+  constructor(options: DirectorySourceOptions) {
+    this.dir = options.dir;
+    this.store = options.store;
+    this.log = options.logger.child({ source: 'directory', dir: options.dir });
+    this.debounceMs = options.debounceMs ?? 50;
+    this.watchEnabled = options.watch ?? true;
+  }
+
+  /** Loads the directory once (rejects when it cannot be read), then starts watching. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    const dirs = await this.sync(true);
+    if (this.watchEnabled && !this.stopped) {
+      this.updateWatchers(dirs);
+      // Anything written between the first scan and the watchers starting.
+      this.schedule();
+    }
+    this.log.info({ resources: this.served.size, files: this.files.size }, 'config directory loaded');
+  }
+
+  /** Stops watching; what was loaded stays in the store. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.closeWatchers();
+  }
+
+  private closeWatchers(): void {
+    for (const w of this.watchers.values()) w.watcher.close();
+    this.watchers.clear();
+  }
+
+  /** Rescans now (tests, SIGHUP); resolves when the store reflects the directory. */
+  resync(): Promise<void> {
+    return this.enqueue(true);
+  }
+
+  /** Current rejected files and resources (syntax, validation, duplicates), sorted by file. */
+  errors(): readonly ConfigError[] {
+    const all = [...[...this.files.values()].flatMap((f) => f.errors), ...this.duplicates];
+    if (this.dirError) all.push({ source: this.dir, path: '', message: this.dirError });
+    return all.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.enqueue();
+    }, this.debounceMs);
+    this.timer.unref();
+  }
+
+  /** Rescans are serialized: a rescan never overlaps another. */
+  private enqueue(explicit = false): Promise<void> {
+    this.queue = this.queue.then(async () => {
+      if (this.stopped && !explicit) return;
+      try {
+        const dirs = await this.sync(false);
+        if (this.watchEnabled && !this.stopped) this.updateWatchers(dirs);
+      } catch (err) {
+        this.log.error({ err }, 'config directory rescan failed');
+      }
+    });
+    return this.queue;
+  }
+
+  /** Reads the tree, re-parses changed files, and applies the difference to the store. */
+  private async sync(initial: boolean): Promise<ReadonlyMap<string, number>> {
+    let listing: Listing;
+    try {
+      listing = await listTree(this.dir);
+      if (this.dirError) this.log.info('config directory readable again');
+      this.dirError = undefined;
+    } catch (err) {
+      if (initial) throw err;
+      const message = `cannot read config directory: ${(err as Error).message}; keeping the last loaded config`;
+      if (this.dirError !== message) this.log.error({ err }, message);
+      this.dirError = message;
+      // The watchers may be gone with the directory: poll until it is back, then watch afresh.
+      this.closeWatchers();
+      if (this.timer === undefined && !this.stopped) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          void this.enqueue();
+        }, RETRY_MS);
+        this.timer.unref();
+      }
+      return new Map();
+    }
+    const present = new Set(listing.files);
+    for (const file of [...this.files.keys()]) {
+      if (!present.has(file)) {
+        this.files.delete(file);
+        this.log.info({ file }, 'config file removed');
+      }
+    }
+    for (const file of listing.files) await this.loadFile(file);
+    this.reconcile();
+    return listing.dirs;
+  }
+
+  private async loadFile(file: string): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      // Deleted between listing and reading: the next event's rescan drops it.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      const state = this.files.get(file);
+      const error: ConfigError = {
+        source: file,
+        path: '',
+        message: `cannot read file: ${(err as Error).message}`,
+      };
+      this.log.error({ file }, formatConfigError(error));
+      if (state) {
+        state.errors = [error];
+        // Read it afresh next time, even if its content turns out unchanged.
+        state.hash = '';
+      } else this.files.set(file, { hash: '', good: new Map(), errors: [error] });
+      return;
+    }
+    const hash = contentHash(text);
+    const previous = this.files.get(file);
+    if (previous && previous.hash === hash) return;
+    const state: FileState = previous ?? { hash, good: new Map(), errors: [] };
+    const hadErrors = state.errors.length > 0;
+    state.hash = hash;
+    this.files.set(file, state);
+
+    const result = readFileResources(text, file, state.good);
+    state.good = new Map(result.good);
+    state.errors = [...result.errors];
+    if (result.syntaxError) {
+      for (const e of result.errors) {
+        this.log.error({ file }, `${formatConfigError(e)} (file rejected; keeping its last good resources)`);
+      }
+      return;
+    }
+    for (const w of result.warnings) this.log.warn({ file, resource: w.resource }, w.message);
+    for (const e of result.errors) {
+      const ref = e.ref;
+      const kept = ref && result.kept.has(configKey(ref.kind, ref.namespace, ref.name));
+      this.log.error(
+        { file, ...(ref ? { kind: ref.kind, namespace: ref.namespace, name: ref.name } : {}), path: e.path },
+        `${formatConfigError(e)}${kept ? ' (rejected; serving its last good version)' : ' (rejected)'}`,
+      );
+    }
+    if (hadErrors && result.errors.length === 0) this.log.info({ file }, 'config file valid again');
+  }
+
+  /** First file in sorted order wins a key; writes the difference to the store in one batch. */
+  private reconcile(): void {
+    const desired = new Map<string, Config>();
+    const owner = new Map<string, string>();
+    const duplicates: ConfigError[] = [];
+    for (const file of [...this.files.keys()].sort()) {
+      for (const [key, config] of this.files.get(file)!.good) {
+        const first = owner.get(key);
+        if (first !== undefined) {
+          duplicates.push({
+            source: file,
+            ref: configIdOf(config),
+            path: 'metadata.name',
+            message: `${describeConfig(config.meta)} is already defined in ${first}; ignored here (the first file in sorted order wins)`,
+          });
+          continue;
+        }
+        owner.set(key, file);
+        desired.set(key, config);
+      }
+    }
+    const before = new Set(this.duplicates.map((d) => `${d.source}|${d.message}`));
+    for (const d of duplicates) {
+      if (!before.has(`${d.source}|${d.message}`)) this.log.error({ file: d.source }, formatConfigError(d));
+    }
+    this.duplicates = duplicates;
+
+    const upserts: Config[] = [];
+    const deletes: ConfigId[] = [];
+    for (const [key, config] of desired) if (this.served.get(key) !== config) upserts.push(config);
+    for (const [key, config] of this.served) {
+      if (!desired.has(key)) deletes.push(configIdOf(config));
+    }
+    this.served = desired;
+    if (upserts.length > 0 || deletes.length > 0) this.store.applyBatch({ upserts, deletes });
+  }
+
+  private updateWatchers(dirs: ReadonlyMap<string, number>): void {
+    for (const [d, w] of this.watchers) {
+      if (dirs.get(d) !== w.ino) {
+        w.watcher.close();
+        this.watchers.delete(d);
+      }
+    }
+    for (const [d, ino] of dirs) {
+      if (this.watchers.has(d)) continue;
+      try {
+        const w = watch(d, { persistent: false }, () => this.schedule());
+        w.on('error', (err) => {
+          this.log.warn({ err, dir: d }, 'directory watch failed; rescanning');
+          w.close();
+          if (this.watchers.get(d)?.watcher === w) this.watchers.delete(d);
+          this.schedule();
+        });
+        this.watchers.set(d, { watcher: w, ino });
+      } catch (err) {
+        this.log.warn({ err, dir: d }, 'cannot watch directory');
+      }
+    }
+  }
+}
+
+interface Listing {
+  readonly files: readonly string[];
+  /** Directory path → inode. */
+  readonly dirs: ReadonlyMap<string, number>;
+}
+
+/** Every YAML file (sorted) and every directory under `root` (root included), skipping hidden names. */
+async function listTree(root: string): Promise<Listing> {
+  const files: string[] = [];
+  const dirs = new Map<string, number>();
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    dirs.set(dir, (await stat(dir)).ino);
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        const s = await stat(path).catch(() => undefined);
+        isDir = s?.isDirectory() ?? false;
+        isFile = s?.isFile() ?? false;
+      }
+      // Depth bound: a symlink loop must not hang the scan.
+      if (isDir && depth < 16) {
+        await walk(path, depth + 1).catch(() => undefined);
+      } else if (isFile && YAML_FILE.test(entry.name)) {
+        files.push(path);
+      }
+    }
+  };
+  await walk(root, 0);
+  return { files: files.sort(), dirs };
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { buildPushContext, type PushContext } from '../../../src/model/push-context.js';
+import { fullPush } from '../../../src/model/push-request.js';
+import { buildGeneratorMap } from '../../../src/pilot/generators/index.js';
+import { XdsResourceSource } from '../../../src/pilot/xds-source.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, SECRET_TYPE } from '../../../src/xds/type-urls.js';
+import { contentHash } from '../../../src/util/hash.js';
+import {
+  buildWorld,
+  decodeResource,
+  DEFAULT_NODE,
+  parseIstioYaml,
+  proxyFromNode,
+  TestConfigStore,
+} from '../../golden/pilot-harness.js';
+
+const INPUT = `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: greeter, namespace: default }
+spec:
+  hosts: [greeter.default.svc.cluster.local, other.default.svc.cluster.local]
+  resolution: STATIC
+  ports: [{ number: 50051, name: grpc, protocol: GRPC }]
+  endpoints: [{ address: 10.0.0.1 }]
+`;
+
+const request = fullPush('full', 0);
+const eds = (names: string[]) => ({ typeUrl: ENDPOINT_TYPE, wildcard: false, names: new Set(names) });
+const GREETER = 'outbound|50051||greeter.default.svc.cluster.local';
+const OTHER = 'outbound|50051||other.default.svc.cluster.local';
+
+function setup() {
+  const configs = parseIstioYaml(INPUT, 'test');
+  const world = buildWorld(configs);
+  let push: PushContext = world.push;
+  const source = new XdsResourceSource({ generators: buildGeneratorMap(), pushContext: () => push });
+  const rebuild = () => {
+    push = buildPushContext({
+      configs: new TestConfigStore(configs),
+      services: world.services,
+      endpoints: world.endpoints,
+      version: `${push.version}x`,
+    });
+  };
+  return { source, world, rebuild };
+}
+
+describe('XdsResourceSource', () => {
+  const a = proxyFromNode(DEFAULT_NODE);
+  const b = proxyFromNode({ ...DEFAULT_NODE, id: 'another-client' });
+  const envoy = proxyFromNode({ id: 'sidecar~10.0.0.9~pod.default~default.svc.cluster.local', metadata: {} });
+
+  it('serves proxyless clients from grpc/ generators only', () => {
+    const { source } = setup();
+    expect(source.supports(a, LISTENER_TYPE)).toBe(true);
+    expect(source.supports(a, SECRET_TYPE)).toBe(false);
+    expect(source.supports(envoy, LISTENER_TYPE)).toBe(false);
+    expect(
+      source.generate(envoy, { typeUrl: LISTENER_TYPE, wildcard: true, names: new Set() }, request).resources,
+    ).toEqual([]);
+  });
+
+  it('encodes once and shares bytes between clients of the same scope', () => {
+    const { source } = setup();
+    const r1 = source.generate(
+      a,
+      { typeUrl: CLUSTER_TYPE, wildcard: false, names: new Set([GREETER]) },
+      request,
+    );
+    const r2 = source.generate(
+      b,
+      { typeUrl: CLUSTER_TYPE, wildcard: false, names: new Set([GREETER, OTHER]) },
+      request,
+    );
+    expect(r2.resources.find((r) => r.name === GREETER)).toBe(r1.resources[0]);
+    expect(r1.resources[0]!.version).toBe(contentHash(r1.resources[0]!.value));
+    expect(decodeResource(r1.resources[0]!)['name']).toBe(GREETER);
+    expect(source.stats()).toMatchObject({ encoded: 2, reused: 1 });
+    source.generate(b, { typeUrl: CLUSTER_TYPE, wildcard: false, names: new Set([OTHER, GREETER]) }, request);
+    expect(source.stats().responsesReused).toBe(1);
+  });
+
+  it('re-encodes only the changed hostname on an endpoint update, without a new PushContext', () => {
+    const { source, world } = setup();
+    const before = source.generate(a, eds([GREETER, OTHER]), request);
+    world.endpoints.setServiceEndpoints(
+      { hostname: 'greeter.default.svc.cluster.local', namespace: 'default' },
+      [
+        {
+          address: '10.0.0.2',
+          port: 50051,
+          servicePortName: 'grpc',
+          labels: {},
+          locality: { region: '', zone: '', subzone: '' },
+          weight: 1,
+          healthy: true,
+        },
+      ],
+    );
+    const incremental = {
+      full: false,
+      configsUpdated: [],
+      endpointsUpdated: ['greeter.default.svc.cluster.local'],
+      reasons: ['endpoint' as const],
+      start: 0,
+    };
+    expect(source.needsPush(a, ENDPOINT_TYPE, incremental)).toBe(true);
+    expect(source.needsPush(a, CLUSTER_TYPE, incremental)).toBe(false);
+    const after = source.generate(a, eds([GREETER, OTHER]), incremental);
+    const byName = (r: typeof after, n: string) => r.resources.find((x) => x.name === n)!;
+    expect(byName(after, GREETER).version).not.toBe(byName(before, GREETER).version);
+    expect(byName(after, OTHER)).toBe(byName(before, OTHER));
+    expect(after.pushVersion).not.toBe(before.pushVersion);
+    const address = decodeResource(byName(after, GREETER))['endpoints'][0]['lb_endpoints'][0]['endpoint'][
+      'address'
+    ];
+    expect(address.socket_address.address).toBe('10.0.0.2');
+  });
+
+  it('drops memo entries older than the previous push version', () => {
+    const { source, rebuild } = setup();
+    const names = { typeUrl: CLUSTER_TYPE, wildcard: false, names: new Set([GREETER]) };
+    source.generate(a, names, request);
+    rebuild();
+    source.generate(a, names, request);
+    expect(source.stats().entries).toBe(2);
+    rebuild();
+    source.generate(a, names, request);
+    expect(source.stats().entries).toBe(2);
+  });
+
+  it('bounds the memo size', () => {
+    const configs = parseIstioYaml(INPUT, 'test');
+    const world = buildWorld(configs);
+    const source = new XdsResourceSource({
+      generators: buildGeneratorMap(),
+      pushContext: () => world.push,
+      maxEntries: 1,
+    });
+    source.generate(a, { typeUrl: CLUSTER_TYPE, wildcard: true, names: new Set() }, request);
+    expect(source.stats().entries).toBe(1);
+  });
+});

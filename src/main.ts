@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * The CLI: the only module that reads argv and the environment (design §2). Parses one Options
+ * object with zod and hands it down.
+ */
+import { Discovery } from './discovery.js';
+import { runValidate } from './galley/validate-command.js';
+import { parseArgs } from './options.js';
+import { configureLogger } from './util/log.js';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`meshplane: ${parsed.error}\n`);
+    return 2;
+  }
+  const options = parsed.options;
+  if (options.command === 'validate') {
+    return runValidate(options.files, (line) => process.stdout.write(`${line}\n`));
+  }
+  const logger = configureLogger(options.logLevel);
+  const discovery = new Discovery(options, logger);
+  const shutdown = (signal: string): void => {
+    logger.info({ signal }, 'shutting down');
+    discovery.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  try {
+    await discovery.start();
+  } catch (err) {
+    logger.fatal({ err }, `meshplane failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    await discovery.stop().catch(() => undefined);
+    return 1;
+  }
+  return -1; // keep running
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`meshplane: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

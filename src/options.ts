@@ -1,0 +1,113 @@
+/**
+ * Every option meshplane takes, parsed once by zod in main and passed down (design §2): no other
+ * module reads argv or the environment.
+ */
+import { z } from 'zod';
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 0.0.0.0:15010');
+
+const registries = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.enum(['kubernetes', 'consul', 'eureka', 'serviceentry'])));
+
+const commonServing = {
+  xdsAddress: hostPort.default('0.0.0.0:15010'),
+  httpAddress: hostPort.default('0.0.0.0:15014'),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Quiet period of the push debouncer (Istio PILOT_DEBOUNCE_AFTER). */
+  debounceAfterMs: z.coerce.number().int().min(0).default(100),
+  /** Longest a change waits for the debouncer (Istio PILOT_DEBOUNCE_MAX). */
+  debounceMaxMs: z.coerce.number().int().min(1).default(10_000),
+  domainSuffix: z.string().default('cluster.local'),
+};
+
+export const discoveryOptions = z.object({
+  command: z.literal('discovery'),
+  configDir: z.string().optional(),
+  kubeconfig: z.string().optional(),
+  registries: registries.default(['serviceentry']),
+  consulAddress: z.string().url().optional(),
+  eurekaUrl: z.string().url().optional(),
+  webhookAddress: hostPort.default('0.0.0.0:15017'),
+  ...commonServing,
+});
+
+export const validateOptions = z.object({
+  command: z.literal('validate'),
+  files: z.array(z.string()).min(1, 'validate needs at least one -f FILE'),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('warn'),
+});
+
+export const options = z.discriminatedUnion('command', [discoveryOptions, validateOptions]);
+
+export type DiscoveryOptions = z.infer<typeof discoveryOptions>;
+export type ValidateOptions = z.infer<typeof validateOptions>;
+export type Options = z.infer<typeof options>;
+
+const FLAG_TO_KEY: Record<string, string> = {
+  'config-dir': 'configDir',
+  kubeconfig: 'kubeconfig',
+  registries: 'registries',
+  'consul-address': 'consulAddress',
+  'eureka-url': 'eurekaUrl',
+  'xds-address': 'xdsAddress',
+  'http-address': 'httpAddress',
+  'webhook-address': 'webhookAddress',
+  'log-level': 'logLevel',
+  'debounce-after': 'debounceAfterMs',
+  'debounce-max': 'debounceMaxMs',
+  'domain-suffix': 'domainSuffix',
+};
+
+export type ParseArgsResult = { ok: true; options: Options } | { ok: false; error: string };
+
+/** Turns `argv` (without node and script) into Options; errors name the flag. */
+export function parseArgs(argv: readonly string[]): ParseArgsResult {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') return { ok: false, error: usage() };
+  const raw: Record<string, unknown> = { command };
+  const files: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (command === 'validate' && (arg === '-f' || arg === '--filename')) {
+      const value = rest[++i];
+      if (value === undefined) return { ok: false, error: `${arg} needs a value` };
+      files.push(value);
+      continue;
+    }
+    if (!arg.startsWith('--')) return { ok: false, error: `unexpected argument ${JSON.stringify(arg)}` };
+    const eq = arg.indexOf('=');
+    const flag = arg.slice(2, eq >= 0 ? eq : undefined);
+    const key = FLAG_TO_KEY[flag];
+    if (!key) return { ok: false, error: `unknown flag --${flag}\n${usage()}` };
+    const value = eq >= 0 ? arg.slice(eq + 1) : rest[++i];
+    if (value === undefined) return { ok: false, error: `--${flag} needs a value` };
+    raw[key] = value;
+  }
+  if (command === 'validate') raw['files'] = files;
+  const parsed = options.safeParse(raw);
+  if (!parsed.success) {
+    const msg = parsed.error.issues
+      .map((i) => `${i.path.length ? i.path.join('.') : 'command'}: ${i.message}`)
+      .join('; ');
+    return { ok: false, error: msg };
+  }
+  return { ok: true, options: parsed.data };
+}
+
+export function usage(): string {
+  return [
+    'usage:',
+    '  meshplane discovery [--config-dir DIR] [--registries serviceentry] [--xds-address H:P] [--http-address H:P]',
+    '                      [--debounce-after MS] [--debounce-max MS] [--log-level LEVEL]',
+    '  meshplane validate -f FILE [-f FILE...]',
+  ].join('\n');
+}

@@ -1,0 +1,152 @@
+/**
+ * Pilot's wiring: config store and registries in, PushContext rebuilt on config or service
+ * changes (debounced), endpoints updated in place on endpoint-only changes (the EDS fast path,
+ * design §5), and the ADS server pushing to every affected stream.
+ */
+import type { WatchableConfigStore } from '../galley/config-store.js';
+import { EndpointIndex } from '../model/endpoint-index.js';
+import { buildPushContext, formatWarning, type PushContext } from '../model/push-context.js';
+import { fullPush, type ConfigRef, type PushRequest } from '../model/push-request.js';
+import type { Service } from '../model/service.js';
+import { AggregateRegistry } from '../registry/aggregate.js';
+import type { RegistryChange, ServiceRegistry } from '../registry/registry.js';
+import { moduleLogger, type Logger } from '../util/log.js';
+import type { ConnectionInfo } from '../xds/connection-types.js';
+import { XdsServer } from '../xds/xds-server.js';
+import { Debouncer } from './debounce.js';
+import { buildGeneratorMap } from './generators/index.js';
+import { XdsResourceSource } from './xds-source.js';
+
+export interface PilotOptions {
+  readonly store: WatchableConfigStore;
+  readonly registries: readonly ServiceRegistry[];
+  readonly xdsAddress: string;
+  readonly debounceAfterMs: number;
+  readonly debounceMaxMs: number;
+  readonly domainSuffix: string;
+  readonly logger: Logger;
+}
+
+export class Pilot {
+  private readonly log: Logger;
+  private readonly registry: AggregateRegistry;
+  private readonly endpoints = new EndpointIndex();
+  private readonly xds: XdsServer;
+  private readonly debouncer: Debouncer;
+  private push: PushContext;
+  private warnings = new Set<string>();
+  private unsubscribeStore: (() => void) | undefined;
+  private xdsPort = 0;
+
+  constructor(private readonly options: PilotOptions) {
+    this.log = moduleLogger('pilot', options.logger);
+    this.registry = new AggregateRegistry(options.registries);
+    this.push = this.rebuild();
+    const source = new XdsResourceSource({ generators: buildGeneratorMap(), pushContext: () => this.push });
+    this.xds = new XdsServer({ source, logger: options.logger });
+    this.debouncer = new Debouncer({
+      quietMs: options.debounceAfterMs,
+      maxDelayMs: options.debounceMaxMs,
+      onPush: (req) => this.onDebouncedPush(req),
+      logger: options.logger,
+    });
+  }
+
+  /** Starts serving xDS; resolves to the bound port. */
+  async start(): Promise<number> {
+    this.unsubscribeStore = this.options.store.onChange((events) => {
+      const refs: ConfigRef[] = events.map((e) => ({
+        kind: e.config.meta.kind,
+        namespace: e.config.meta.namespace,
+        name: e.config.meta.name,
+      }));
+      this.debouncer.enqueue(fullPush('config', Date.now(), refs));
+    });
+    this.registry.onChange((change) => this.onRegistryChange(change));
+    this.xdsPort = await this.xds.start(this.options.xdsAddress);
+    return this.xdsPort;
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribeStore?.();
+    this.debouncer.stop();
+    await this.xds.stop();
+  }
+
+  isServing(): boolean {
+    return this.xds.isServing();
+  }
+
+  pushContext(): PushContext {
+    return this.push;
+  }
+
+  connections(): ConnectionInfo[] {
+    return this.xds.connections();
+  }
+
+  private onRegistryChange(change: RegistryChange): void {
+    const now = Date.now();
+    if (change.servicesChanged.length > 0) {
+      this.debouncer.enqueue({ ...fullPush('service', now), endpointsUpdated: [...change.endpointsChanged] });
+      return;
+    }
+    if (change.endpointsChanged.length === 0) return;
+    // Fast path: update endpoints in place, no PushContext rebuild; only EDS watchers care.
+    const changed = this.syncEndpoints(change.endpointsChanged);
+    if (changed.length === 0) return;
+    const request: PushRequest = {
+      full: false,
+      configsUpdated: [],
+      endpointsUpdated: changed,
+      reasons: ['endpoint'],
+      start: now,
+    };
+    this.debouncer.enqueue(request);
+  }
+
+  /** Copies the registry's endpoints of `hostnames` into the index; returns those that changed. */
+  private syncEndpoints(hostnames: readonly string[]): string[] {
+    const wanted = new Set(hostnames);
+    const changed = new Set<string>();
+    for (const svc of this.registry.services()) {
+      if (!wanted.has(svc.hostname)) continue;
+      if (this.endpoints.setServiceEndpoints(svc, this.registry.endpoints(svc))) changed.add(svc.hostname);
+    }
+    return [...changed];
+  }
+
+  private onDebouncedPush(request: PushRequest): void {
+    if (request.full) {
+      const started = Date.now();
+      this.push = this.rebuild();
+      this.log.debug(
+        { version: this.push.version, ms: Date.now() - started, reasons: request.reasons },
+        'push context rebuilt',
+      );
+    }
+    this.xds.push(request);
+  }
+
+  private rebuild(): PushContext {
+    const services: readonly Service[] = this.registry.services();
+    this.endpoints.replaceAll(
+      services.map((service) => ({ service, endpoints: this.registry.endpoints(service) })),
+    );
+    const push = buildPushContext({
+      configs: this.options.store,
+      services,
+      endpoints: this.endpoints,
+      domainSuffix: this.options.domainSuffix,
+    });
+    this.reportWarnings(push);
+    return push;
+  }
+
+  /** Logs each analysis warning once, while it lasts (as `istioctl analyze` would report it). */
+  private reportWarnings(push: PushContext): void {
+    const current = new Set(push.warnings.map(formatWarning));
+    for (const w of current) if (!this.warnings.has(w)) this.log.warn({ warning: w }, w);
+    this.warnings = current;
+  }
+}

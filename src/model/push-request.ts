@@ -26,7 +26,8 @@ export interface PushRequest {
 export function mergePushRequests(a: PushRequest | undefined, b: PushRequest): PushRequest {
   if (!a) return b;
   const refs = new Map<string, ConfigRef>();
-  for (const r of [...a.configsUpdated, ...b.configsUpdated]) refs.set(`${r.kind}/${r.namespace}/${r.name}`, r);
+  for (const r of [...a.configsUpdated, ...b.configsUpdated])
+    refs.set(`${r.kind}/${r.namespace}/${r.name}`, r);
   return {
     full: a.full || b.full,
     configsUpdated: [...refs.values()],
@@ -36,6 +37,10 @@ export function mergePushRequests(a: PushRequest | undefined, b: PushRequest): P
   };
 }
 
-export function fullPush(reason: TriggerReason, start: number, configs: readonly ConfigRef[] = []): PushRequest {
+export function fullPush(
+  reason: TriggerReason,
+  start: number,
+  configs: readonly ConfigRef[] = [],
+): PushRequest {
   return { full: true, configsUpdated: configs, endpointsUpdated: [], reasons: [reason], start };
 }

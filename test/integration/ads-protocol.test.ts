@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { fullPush, type PushRequest } from '../../src/model/push-request.js';
 import type { Proxy } from '../../src/model/proxy.js';
 import { silentLogger } from '../../src/util/log.js';
-import { adsPackageDefinition, adsServiceDefinition } from '../../src/xds/ads-service.js';
+import { adsServiceDefinition } from '../../src/xds/ads-service.js';
+import { AdsClient, RawStream, type Msg } from './support/raw-ads.js';
 import type {
   EncodedResource,
   GenerateResult,
@@ -66,58 +67,9 @@ const NODE = {
   locality: {},
 };
 
-type Msg = Record<string, any>;
-
-/** A raw ADS stream: send requests, await responses one by one, or assert silence. */
-class RawStream {
-  private readonly responses: Msg[] = [];
-  private readonly waiters: Array<(m: Msg) => void> = [];
-  readonly status: Promise<grpc.StatusObject>;
-  private readonly call: grpc.ClientDuplexStream<Msg, Msg>;
-
-  constructor(client: grpc.Client, method: 'StreamAggregatedResources' | 'DeltaAggregatedResources') {
-    this.call = (client as any)[method]();
-    this.call.on('data', (m: Msg) => {
-      const w = this.waiters.shift();
-      if (w) w(m);
-      else this.responses.push(m);
-    });
-    this.call.on('error', () => undefined);
-    this.status = new Promise((resolve) => this.call.on('status', resolve));
-  }
-
-  send(req: Msg): void {
-    this.call.write(req);
-  }
-
-  next(timeoutMs = 3000): Promise<Msg> {
-    const ready = this.responses.shift();
-    if (ready) return Promise.resolve(ready);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no response within timeout')), timeoutMs);
-      this.waiters.push((m) => {
-        clearTimeout(timer);
-        resolve(m);
-      });
-    });
-  }
-
-  async expectNone(ms = 250): Promise<void> {
-    await new Promise((r) => setTimeout(r, ms));
-    expect(this.responses.map((r) => ({ type: r.type_url, nonce: r.nonce }))).toEqual([]);
-  }
-
-  end(): void {
-    this.call.cancel();
-  }
-}
-
 const names = (resp: Msg): string[] =>
   (resp.resources ?? []).map((a: Msg) => (a.name ?? Buffer.from(a.value).toString().split('=')[0]) as string);
 const deltaNames = (resp: Msg): string[] => (resp.resources ?? []).map((r: Msg) => r.name as string);
-
-const AdsClient = (grpc.loadPackageDefinition(adsPackageDefinition()) as any).envoy.service.discovery.v3
-  .AggregatedDiscoveryService as typeof grpc.Client;
 
 describe('ADS protocol', () => {
   let source: FakeSource;

@@ -1,0 +1,59 @@
+/**
+ * A raw ADS client (@grpc/grpc-js + the same ads.proto): send requests, await responses one by
+ * one, or assert silence. For protocol tests that a real xDS client library would hide.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { expect } from 'vitest';
+import { adsPackageDefinition } from '../../../src/xds/ads-service.js';
+
+export type Msg = Record<string, any>;
+
+export class RawStream {
+  private readonly responses: Msg[] = [];
+  private readonly waiters: Array<(m: Msg) => void> = [];
+  readonly status: Promise<grpc.StatusObject>;
+  private readonly call: grpc.ClientDuplexStream<Msg, Msg>;
+
+  constructor(client: grpc.Client, method: 'StreamAggregatedResources' | 'DeltaAggregatedResources') {
+    this.call = (client as any)[method]();
+    this.call.on('data', (m: Msg) => {
+      const w = this.waiters.shift();
+      if (w) w(m);
+      else this.responses.push(m);
+    });
+    this.call.on('error', () => undefined);
+    this.status = new Promise((resolve) => this.call.on('status', resolve));
+  }
+
+  send(req: Msg): void {
+    this.call.write(req);
+  }
+
+  next(timeoutMs = 3000): Promise<Msg> {
+    const ready = this.responses.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no response within timeout')), timeoutMs);
+      this.waiters.push((m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+    });
+  }
+
+  async expectNone(ms = 250): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+    expect(this.responses.map((r) => ({ type: r.type_url, nonce: r.nonce }))).toEqual([]);
+  }
+
+  end(): void {
+    this.call.cancel();
+  }
+}
+
+export const AdsClient = (grpc.loadPackageDefinition(adsPackageDefinition()) as any).envoy.service.discovery
+  .v3.AggregatedDiscoveryService as typeof grpc.Client;
+
+export function adsClient(port: number): grpc.Client {
+  return new AdsClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+}

@@ -37,6 +37,10 @@ export interface ResourceSource {
   supports(proxy: Proxy, typeUrl: string): boolean;
   /** Whether `request` may change what `proxy` sees for `typeUrl` (the generator's filter). */
   needsPush(proxy: Proxy, typeUrl: string, request: PushRequest): boolean;
-  /** The current resources of `typeUrl` for `proxy`, restricted to what it watches. */
+  /**
+   * The current resources of `typeUrl` for `proxy`, restricted to what it watches. Always the
+   * complete current set for the subscription: in delta, a watched name missing from it is sent as
+   * a removal, and in SotW LDS/CDS, a missing name means deleted.
+   */
   generate(proxy: Proxy, watched: WatchedResource, request: PushRequest): GenerateResult;
 }

@@ -3,12 +3,16 @@
  * fill the ConfigStore that Pilot consumes; the monitoring server reports readiness once the
  * initial config is loaded and xDS is serving.
  */
+import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { ConfigStore } from './galley/config-store.js';
 import { DirectorySource } from './galley/sources/directory-source.js';
+import { KubeSource } from './galley/sources/kube-source.js';
 import type { DiscoveryOptions } from './options.js';
 import { startMonitoringServer } from './pilot/monitoring-server.js';
 import { Pilot } from './pilot/pilot.js';
+import { KubeRegistry } from './registry/kube/controller.js';
+import type { ServiceRegistry } from './registry/registry.js';
 import { ServiceEntryRegistry } from './registry/serviceentry/controller.js';
 import { moduleLogger, type Logger } from './util/log.js';
 
@@ -17,6 +21,8 @@ export class Discovery {
   private readonly root: Logger;
   private readonly store: ConfigStore;
   private directory: DirectorySource | undefined;
+  private kube: KubeSource | undefined;
+  private kubeRegistry: KubeRegistry | undefined;
   private pilot: Pilot | undefined;
   private http: FastifyInstance | undefined;
   private configLoaded = false;
@@ -32,9 +38,10 @@ export class Discovery {
 
   async start(): Promise<void> {
     const opts = this.options;
-    if (opts.kubeconfig) throw new Error('--kubeconfig: the Kubernetes source is not built yet (issue 4)');
-    for (const r of opts.registries) {
-      if (r !== 'serviceentry') throw new Error(`--registries: registry ${r} is not built yet`);
+    const registryNames = new Set(opts.registries ?? (opts.kubeconfig ? ['kubernetes'] : []));
+    for (const r of registryNames) {
+      if (r !== 'serviceentry' && r !== 'kubernetes')
+        throw new Error(`--registries: registry ${r} is not built yet`);
     }
     const logger = this.root;
     this.http = await startMonitoringServer({
@@ -53,7 +60,7 @@ export class Discovery {
             'Gateway',
             'Sidecar',
           ].flatMap((k) => this.store.list(k as 'ServiceEntry')),
-          rejected: this.directory?.errors() ?? [],
+          rejected: [...(this.directory?.errors() ?? []), ...(this.kube?.errors() ?? [])],
         }),
         registryz: () => this.pilot?.pushContext().services() ?? [],
         push_status: () => ({
@@ -66,13 +73,33 @@ export class Discovery {
       this.directory = new DirectorySource({ dir: opts.configDir, store: this.store, logger });
       await this.directory.start();
     }
-    const serviceEntries = new ServiceEntryRegistry(this.store, {
-      domainSuffix: opts.domainSuffix,
-      logger: moduleLogger('serviceentry', logger),
-    });
+    // ServiceEntries from any source always count; Kubernetes Services when asked for.
+    const registries: ServiceRegistry[] = [
+      new ServiceEntryRegistry(this.store, {
+        domainSuffix: opts.domainSuffix,
+        logger: moduleLogger('serviceentry', logger),
+      }),
+    ];
+    if (registryNames.has('kubernetes') || opts.kubeconfig) {
+      const kubeConfig = new KubeConfig();
+      if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
+      else kubeConfig.loadFromCluster();
+      this.kube = new KubeSource({
+        kubeConfig,
+        store: this.store,
+        logger,
+        namespaceSelector: opts.namespaceSelector,
+        watchCore: registryNames.has('kubernetes'),
+      });
+      await this.kube.start();
+      if (registryNames.has('kubernetes')) {
+        this.kubeRegistry = new KubeRegistry(this.kube.core, { domainSuffix: opts.domainSuffix, logger });
+        registries.push(this.kubeRegistry);
+      }
+    }
     this.pilot = new Pilot({
       store: this.store,
-      registries: [serviceEntries],
+      registries,
       xdsAddress: opts.xdsAddress,
       debounceAfterMs: opts.debounceAfterMs,
       debounceMaxMs: opts.debounceMaxMs,
@@ -86,6 +113,8 @@ export class Discovery {
 
   async stop(): Promise<void> {
     this.directory?.stop();
+    this.kubeRegistry?.close();
+    await this.kube?.stop();
     await this.pilot?.stop();
     await this.http?.close();
   }

@@ -33,7 +33,27 @@ export const discoveryOptions = z.object({
   command: z.literal('discovery'),
   configDir: z.string().optional(),
   kubeconfig: z.string().optional(),
-  registries: registries.default(['serviceentry']),
+  /** Service registries besides ServiceEntry (always on); `kubernetes` is implied by --kubeconfig. */
+  registries: registries.optional(),
+  /** Only namespaces with all these labels are read (istiod's discoverySelectors, matchLabels). */
+  namespaceSelector: z
+    .string()
+    .transform((s, ctx) => {
+      const out: Record<string, string> = {};
+      for (const pair of s.split(',').filter(Boolean)) {
+        const [k, v, ...rest] = pair.split('=');
+        if (!k || v === undefined || rest.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected key=value[,key=value], got ${JSON.stringify(pair)}`,
+          });
+          return z.NEVER;
+        }
+        out[k.trim()] = v.trim();
+      }
+      return out;
+    })
+    .optional(),
   consulAddress: z.string().url().optional(),
   eurekaUrl: z.string().url().optional(),
   webhookAddress: hostPort.default('0.0.0.0:15017'),
@@ -56,6 +76,7 @@ const FLAG_TO_KEY: Record<string, string> = {
   'config-dir': 'configDir',
   kubeconfig: 'kubeconfig',
   registries: 'registries',
+  'namespace-selector': 'namespaceSelector',
   'consul-address': 'consulAddress',
   'eureka-url': 'eurekaUrl',
   'xds-address': 'xdsAddress',
@@ -106,7 +127,8 @@ export function parseArgs(argv: readonly string[]): ParseArgsResult {
 export function usage(): string {
   return [
     'usage:',
-    '  meshplane discovery [--config-dir DIR] [--registries serviceentry] [--xds-address H:P] [--http-address H:P]',
+    '  meshplane discovery [--config-dir DIR] [--kubeconfig FILE] [--registries kubernetes]',
+    '                      [--namespace-selector k=v,...] [--xds-address H:P] [--http-address H:P]',
     '                      [--debounce-after MS] [--debounce-max MS] [--log-level LEVEL]',
     '  meshplane validate -f FILE [-f FILE...]',
   ].join('\n');

@@ -14,7 +14,6 @@ describe('parseArgs', () => {
         webhookAddress: '0.0.0.0:15017',
         debounceAfterMs: 100,
         debounceMaxMs: 10_000,
-        registries: ['serviceentry'],
       },
     });
   });
@@ -32,6 +31,14 @@ describe('parseArgs', () => {
       ok: true,
       options: { xdsAddress: '127.0.0.1:0', debounceAfterMs: 5, registries: ['consul', 'eureka'] },
     });
+  });
+
+  it('parses a namespace selector', () => {
+    expect(parseArgs(['discovery', '--namespace-selector', 'istio-discovery=enabled,team=a'])).toMatchObject({
+      ok: true,
+      options: { namespaceSelector: { 'istio-discovery': 'enabled', team: 'a' } },
+    });
+    expect(parseArgs(['discovery', '--namespace-selector', 'nokey'])).toMatchObject({ ok: false });
   });
 
   it('names the bad flag', () => {

@@ -8,8 +8,11 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigStore } from './galley/config-store.js';
 import { DirectorySource } from './galley/sources/directory-source.js';
 import { KubeSource } from './galley/sources/kube-source.js';
+import { webhookCertificates } from './galley/webhook/webhook-certs.js';
+import { WebhookConfigPatcher } from './galley/webhook/webhook-config-patcher.js';
+import { WebhookServer } from './galley/webhook/webhook-server.js';
 import type { DiscoveryOptions } from './options.js';
-import { startMonitoringServer } from './pilot/monitoring-server.js';
+import { splitHostPort, startMonitoringServer } from './pilot/monitoring-server.js';
 import { Pilot } from './pilot/pilot.js';
 import { KubeRegistry } from './registry/kube/controller.js';
 import type { ServiceRegistry } from './registry/registry.js';
@@ -25,6 +28,8 @@ export class Discovery {
   private kubeRegistry: KubeRegistry | undefined;
   private pilot: Pilot | undefined;
   private http: FastifyInstance | undefined;
+  private webhook: WebhookServer | undefined;
+  private webhookPatcher: WebhookConfigPatcher | undefined;
   private configLoaded = false;
 
   constructor(
@@ -84,6 +89,7 @@ export class Discovery {
       const kubeConfig = new KubeConfig();
       if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
       else kubeConfig.loadFromCluster();
+      await this.startWebhook(kubeConfig);
       this.kube = new KubeSource({
         kubeConfig,
         store: this.store,
@@ -111,7 +117,38 @@ export class Discovery {
     this.log.info({ xds: opts.xdsAddress, http: opts.httpAddress }, 'meshplane discovery ready');
   }
 
+  /**
+   * The validating admission webhook, served whenever config comes from Kubernetes. With a
+   * generated certificate, its CA is patched into the ValidatingWebhookConfiguration (in the
+   * background: a missing configuration or an API server outage is retried, never fatal).
+   */
+  private async startWebhook(kubeConfig: KubeConfig): Promise<void> {
+    const opts = this.options;
+    const certificates = await webhookCertificates({
+      certFile: opts.webhookCert,
+      keyFile: opts.webhookKey,
+      service: opts.webhookService,
+      domainSuffix: opts.domainSuffix,
+      listenHost: splitHostPort(opts.webhookAddress).host,
+    });
+    this.webhook = await WebhookServer.start({
+      address: opts.webhookAddress,
+      certificates,
+      logger: this.root,
+    });
+    if (certificates.caPem) {
+      this.webhookPatcher = new WebhookConfigPatcher({
+        kubeConfig,
+        caPem: certificates.caPem,
+        logger: this.root,
+      });
+      this.webhookPatcher.start();
+    }
+  }
+
   async stop(): Promise<void> {
+    this.webhookPatcher?.stop();
+    await this.webhook?.close();
     this.directory?.stop();
     this.kubeRegistry?.close();
     await this.kube?.stop();

@@ -57,6 +57,14 @@ export const discoveryOptions = z.object({
   consulAddress: z.string().url().optional(),
   eurekaUrl: z.string().url().optional(),
   webhookAddress: hostPort.default('0.0.0.0:15017'),
+  /** Serving certificate and key files for the webhook; unset: generated at start (as istiod). */
+  webhookCert: z.string().optional(),
+  webhookKey: z.string().optional(),
+  /** `NAME.NAMESPACE` of the webhook's Service, named in the generated certificate. */
+  webhookService: z
+    .string()
+    .regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'expected NAME.NAMESPACE')
+    .default('meshplane.meshplane-system'),
   ...commonServing,
 });
 
@@ -82,6 +90,9 @@ const FLAG_TO_KEY: Record<string, string> = {
   'xds-address': 'xdsAddress',
   'http-address': 'httpAddress',
   'webhook-address': 'webhookAddress',
+  'webhook-cert': 'webhookCert',
+  'webhook-key': 'webhookKey',
+  'webhook-service': 'webhookService',
   'log-level': 'logLevel',
   'debounce-after': 'debounceAfterMs',
   'debounce-max': 'debounceMaxMs',
@@ -129,6 +140,8 @@ export function usage(): string {
     'usage:',
     '  meshplane discovery [--config-dir DIR] [--kubeconfig FILE] [--registries kubernetes]',
     '                      [--namespace-selector k=v,...] [--xds-address H:P] [--http-address H:P]',
+    '                      [--webhook-address H:P] [--webhook-cert FILE --webhook-key FILE]',
+    '                      [--webhook-service NAME.NAMESPACE]',
     '                      [--debounce-after MS] [--debounce-max MS] [--log-level LEVEL]',
     '  meshplane validate -f FILE [-f FILE...]',
   ].join('\n');

@@ -60,22 +60,31 @@ export class MeshplaneProcess {
   ) {}
 
   static async start(configDir: string, extraArgs: string[] = []): Promise<MeshplaneProcess> {
-    const xdsPort = await freePort();
-    const httpPort = await freePort();
+    return MeshplaneProcess.startDiscovery(['--config-dir', configDir, ...extraArgs]);
+  }
+
+  /**
+   * `meshplane discovery` with any source flags (e.g. `--kubeconfig FILE --webhook-address H:P`).
+   * Ports may be fixed, so a restarted process is found by clients at the same address.
+   */
+  static async startDiscovery(
+    args: readonly string[],
+    opts: { xdsPort?: number; httpPort?: number; readyTimeoutMs?: number } = {},
+  ): Promise<MeshplaneProcess> {
+    const xdsPort = opts.xdsPort ?? (await freePort());
+    const httpPort = opts.httpPort ?? (await freePort());
     const child = spawn(
       process.execPath,
       [
         path.join(REPO_ROOT, 'dist/main.js'),
         'discovery',
-        '--config-dir',
-        configDir,
         '--xds-address',
         `127.0.0.1:${xdsPort}`,
         '--http-address',
         `127.0.0.1:${httpPort}`,
         '--log-level',
         'debug',
-        ...extraArgs,
+        ...args,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -102,7 +111,7 @@ export class MeshplaneProcess {
         const res = await fetch(`http://127.0.0.1:${httpPort}/ready`);
         return res.status === 200;
       },
-      20_000,
+      opts.readyTimeoutMs ?? 20_000,
       100,
     );
     return mp;

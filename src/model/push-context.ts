@@ -20,12 +20,16 @@ import type {
   Subset,
   VirtualServiceSpec,
 } from './istio/index.js';
-import type { Service } from './service.js';
+import { withMeshDefaults, type MeshConfig } from './mesh-config.js';
+import type { Proxy } from './proxy.js';
+import type { Endpoint, Service, ServicePort } from './service.js';
 import { analyze, type AnalysisWarning } from './push-context/analysis.js';
 import { sortByAge } from './push-context/config-order.js';
 import { DestinationRuleIndex, type ResolvedDestinationRule } from './push-context/destination-rule-index.js';
+import { GatewayIndex, type GatewayVirtualService } from './push-context/gateway-index.js';
 import { resolveShortName } from './push-context/hosts.js';
 import { ServiceIndex } from './push-context/service-index.js';
+import { buildSidecarScope, selectSidecar, type SidecarScope } from './push-context/sidecar-scope.js';
 import { stableStringify } from './push-context/stable-json.js';
 import { VirtualServiceIndex, type MeshVirtualService } from './push-context/virtual-service-index.js';
 
@@ -33,6 +37,15 @@ export type { AnalysisWarning } from './push-context/analysis.js';
 export { formatWarning } from './push-context/analysis.js';
 export type { ResolvedDestinationRule } from './push-context/destination-rule-index.js';
 export type { MeshVirtualService } from './push-context/virtual-service-index.js';
+export type { GatewayVirtualService } from './push-context/gateway-index.js';
+export type { EgressListenerScope, SidecarScope } from './push-context/sidecar-scope.js';
+
+/** One of a proxy's own workload's service ports (Istio ServiceTarget), found by its IP. */
+export interface ServiceTarget {
+  readonly service: Service;
+  readonly port: ServicePort;
+  readonly endpoint: Endpoint;
+}
 
 /** Istio's default root namespace: mesh-wide DestinationRules live there. */
 export const DEFAULT_ROOT_NAMESPACE = 'istio-system';
@@ -45,12 +58,15 @@ export interface PushContextInput {
   readonly version?: string;
   readonly domainSuffix?: string;
   readonly rootNamespace?: string;
+  /** Mesh-wide settings; Istio's defaults when absent. */
+  readonly meshConfig?: Partial<MeshConfig>;
 }
 
 interface Indexes {
   readonly services: ServiceIndex;
   readonly virtualServices: VirtualServiceIndex;
   readonly destinationRules: DestinationRuleIndex;
+  readonly gateways: GatewayIndex;
 }
 
 export class PushContext {
@@ -68,12 +84,73 @@ export class PushContext {
     readonly virtualServices: readonly Config<VirtualServiceSpec>[],
     /** Every DestinationRule, oldest first. */
     readonly destinationRules: readonly Config<DestinationRuleSpec>[],
-    /** Gateways, oldest first (used by router generators later). */
+    /** Gateways, oldest first. */
     readonly gateways: readonly Config<GatewaySpec>[],
-    /** Sidecars, oldest first (sidecar scoping comes later). */
+    /** Sidecars, oldest first (see sidecarScope). */
     readonly sidecars: readonly Config<SidecarSpec>[],
     private readonly index: Indexes,
+    readonly meshConfig: MeshConfig = withMeshDefaults(undefined),
   ) {}
+
+  private readonly scopeMemo = new Map<string, SidecarScope>();
+  private readonly targetMemo = new Map<string, readonly ServiceTarget[]>();
+
+  /**
+   * The Sidecar scope of a sidecar proxy (services, VirtualServices and listeners it receives),
+   * memoized per (namespace, applied Sidecar): proxies sharing both share the scope.
+   */
+  sidecarScope(proxy: Pick<Proxy, 'namespace' | 'labels'>): SidecarScope {
+    const sidecar = selectSidecar(this.sidecars, proxy.namespace, proxy.labels, this.rootNamespace);
+    const key = `${proxy.namespace}|${sidecar ? `${sidecar.meta.namespace}/${sidecar.meta.name}` : ''}`;
+    const cached = this.scopeMemo.get(key);
+    if (cached) return cached;
+    const scope = buildSidecarScope({
+      proxyNamespace: proxy.namespace,
+      sidecar,
+      meshMode: this.meshConfig.outboundTrafficPolicy.mode,
+      allServices: this.index.services.all(),
+      visibleServices: this.servicesVisibleTo(proxy.namespace),
+      isVisible: (s) => ServiceIndex.isVisible(s, proxy.namespace),
+      virtualServices: this.virtualServicesVisibleTo(proxy.namespace),
+      serviceForHostname: (h) => this.serviceForHostname(h, proxy.namespace),
+      resolveHost: (h, ns) => this.resolveHost(h, ns),
+    });
+    this.scopeMemo.set(key, scope);
+    return scope;
+  }
+
+  /**
+   * The service ports whose endpoints carry one of the proxy's IPs: its own workload, which
+   * inbound listeners and clusters serve. Read from the live endpoint index (memoized per
+   * endpoint revision).
+   */
+  serviceTargets(proxy: Pick<Proxy, 'ipAddresses'>): readonly ServiceTarget[] {
+    if (proxy.ipAddresses.length === 0) return [];
+    const key = `${proxy.ipAddresses.join(',')}|${this.endpoints.revision}`;
+    const cached = this.targetMemo.get(key);
+    if (cached) return cached;
+    const ips = new Set(proxy.ipAddresses);
+    const out: ServiceTarget[] = [];
+    for (const service of this.index.services.all()) {
+      for (const endpoint of this.endpoints.endpoints(service)) {
+        if (!ips.has(endpoint.address)) continue;
+        const port = service.ports.find((p) => p.name === endpoint.servicePortName);
+        if (port) out.push({ service, port, endpoint });
+      }
+    }
+    this.targetMemo.set(key, out);
+    return out;
+  }
+
+  /** Gateways that select a gateway proxy with these labels, oldest first. */
+  gatewaysFor(labels: Readonly<Record<string, string>>): readonly Config<GatewaySpec>[] {
+    return this.index.gateways.forProxy(labels);
+  }
+
+  /** VirtualServices bound to gateway `ns/name`, visible to `proxyNamespace`, oldest first. */
+  virtualServicesForGateway(gatewayName: string, proxyNamespace: string): readonly GatewayVirtualService[] {
+    return this.index.gateways.virtualServices(gatewayName, proxyNamespace);
+  }
 
   /** Every service, sorted by hostname. */
   services(): readonly Service[] {
@@ -140,7 +217,8 @@ function computeVersion(input: PushContextInput, domainSuffix: string, rootNames
   const services = [...input.services].sort((a, b) =>
     `${a.hostname}/${a.namespace}` < `${b.hostname}/${b.namespace}` ? -1 : 1,
   );
-  return contentHash(stableStringify({ domainSuffix, rootNamespace, configs, services }));
+  const mesh = input.meshConfig;
+  return contentHash(stableStringify({ domainSuffix, rootNamespace, configs, services, mesh }));
 }
 
 /** Builds an immutable PushContext. Pure: same inputs, same snapshot and version. */
@@ -149,10 +227,12 @@ export function buildPushContext(input: PushContextInput): PushContext {
   const rootNamespace = input.rootNamespace ?? DEFAULT_ROOT_NAMESPACE;
   const virtualServices = listKind<VirtualServiceSpec>(input.configs, 'VirtualService');
   const destinationRules = listKind<DestinationRuleSpec>(input.configs, 'DestinationRule');
+  const gateways = listKind<GatewaySpec>(input.configs, 'Gateway');
   const index: Indexes = {
     services: new ServiceIndex(input.services),
     virtualServices: new VirtualServiceIndex(virtualServices, domainSuffix),
     destinationRules: new DestinationRuleIndex(destinationRules, domainSuffix, rootNamespace),
+    gateways: new GatewayIndex(gateways, virtualServices, domainSuffix),
   };
   const warnings = analyze({
     virtualServices: index.virtualServices.all(),
@@ -172,8 +252,9 @@ export function buildPushContext(input: PushContextInput): PushContext {
     warnings,
     virtualServices,
     destinationRules,
-    listKind<GatewaySpec>(input.configs, 'Gateway'),
+    gateways,
     listKind<SidecarSpec>(input.configs, 'Sidecar'),
     index,
+    withMeshDefaults(input.meshConfig),
   );
 }

@@ -16,7 +16,7 @@ import type { ServiceEntrySpec, WorkloadEntrySpec } from '../../src/model/istio/
 import { formatConfigError } from '../../src/galley/validation/result.js';
 import { validateObject } from '../../src/galley/validation/validate.js';
 import { buildPushContext, formatWarning, type PushContext } from '../../src/model/push-context.js';
-import { parseProxy, type NodeLike, type Proxy } from '../../src/model/proxy.js';
+import { isProxyless, parseProxy, type NodeLike, type Proxy } from '../../src/model/proxy.js';
 import { fullPush } from '../../src/model/push-request.js';
 import type { Service } from '../../src/model/service.js';
 import { buildGeneratorMap } from '../../src/pilot/generators/index.js';
@@ -114,7 +114,12 @@ export type Decoded = Record<string, any>;
 
 export function decodeResource(r: EncodedResource): Decoded {
   const type = messageType(r.typeUrl);
-  return type.toObject(type.decode(r.value), { json: true, longs: String, enums: String }) as Decoded;
+  return type.toObject(type.decode(r.value), {
+    json: true,
+    longs: String,
+    enums: String,
+    bytes: String,
+  }) as Decoded;
 }
 
 const require = createRequire(import.meta.url);
@@ -144,6 +149,27 @@ function referencedRoutes(listeners: readonly Decoded[]): string[] {
     .filter(Boolean);
 }
 
+/** RDS names of the HCMs in an Envoy-style proxy's listeners. */
+function referencedEnvoyRoutes(listeners: readonly Decoded[]): string[] {
+  const out: string[] = [];
+  for (const l of listeners) {
+    for (const chain of l['filter_chains'] ?? []) {
+      for (const f of chain['filters'] ?? []) {
+        const name = f['typed_config']?.['rds']?.['route_config_name'];
+        if (name) out.push(name);
+      }
+    }
+  }
+  return [...new Set(out)];
+}
+
+/** EDS names of an Envoy-style proxy's EDS clusters (as Envoy and MOSN ask for them). */
+function referencedEnvoyEndpoints(clusters: readonly Decoded[]): string[] {
+  return clusters
+    .filter((c) => c['type'] === 'EDS')
+    .map((c) => c['eds_cluster_config']?.['service_name'] || c['name']);
+}
+
 function referencedClusters(routes: readonly Decoded[]): string[] {
   const out: string[] = [];
   for (const rc of routes) {
@@ -166,6 +192,12 @@ export interface CaseOutput {
   readonly files: Map<string, string>;
   /** Every encoded resource, for extra checks. */
   readonly resources: readonly EncodedResource[];
+  /** True for Envoy-style (sidecar / router) nodes, false for proxyless gRPC clients. */
+  readonly envoy: boolean;
+  /** The generated plain messages per type URL (before encoding), for field checks. */
+  readonly messages: ReadonlyMap<string, readonly { name: string; message: Record<string, unknown> }[]>;
+  /** Decoded resources per type URL. */
+  readonly decoded: ReadonlyMap<string, readonly Decoded[]>;
 }
 
 function loadYaml<T>(file: string, fallback: T): T {
@@ -205,10 +237,29 @@ export function runCase(dir: string): CaseOutput {
     resources.push(...result.resources);
     return result.resources.map(decodeResource);
   };
+  const envoy = !isProxyless(proxy);
   const listeners = fetch(LISTENER_TYPE, watches.listeners, () => []);
-  const routes = fetch(ROUTE_TYPE, watches.routes, () => referencedRoutes(listeners));
+  const routes = fetch(ROUTE_TYPE, watches.routes, () =>
+    envoy ? referencedEnvoyRoutes(listeners) : referencedRoutes(listeners),
+  );
   const clusters = fetch(CLUSTER_TYPE, watches.clusters, () => referencedClusters(routes));
-  const endpoints = fetch(ENDPOINT_TYPE, watches.endpoints, () => referencedEndpoints(clusters));
+  const endpoints = fetch(ENDPOINT_TYPE, watches.endpoints, () =>
+    envoy ? referencedEnvoyEndpoints(clusters) : referencedEndpoints(clusters),
+  );
+  const messages = new Map<string, { name: string; message: Record<string, unknown> }[]>();
+  for (const [typeUrl, list] of [
+    [LISTENER_TYPE, listeners],
+    [ROUTE_TYPE, routes],
+    [CLUSTER_TYPE, clusters],
+    [ENDPOINT_TYPE, endpoints],
+  ] as const) {
+    const generator = source.generatorFor(proxy, typeUrl)!;
+    const names = new Set(list.map((d) => String(d['name'] ?? d['cluster_name'])));
+    messages.set(
+      typeUrl,
+      generator.generate({ push: world.push, proxy, watched: { typeUrl, wildcard: false, names }, request }),
+    );
+  }
 
   const files = new Map<string, string>([
     ['listeners.yaml', dump(listeners)],
@@ -219,5 +270,11 @@ export function runCase(dir: string): CaseOutput {
   if (world.push.warnings.length > 0) {
     files.set('warnings.yaml', stringify(world.push.warnings.map(formatWarning), { lineWidth: 0 }));
   }
-  return { files, resources };
+  const decoded = new Map<string, readonly Decoded[]>([
+    [LISTENER_TYPE, listeners],
+    [ROUTE_TYPE, routes],
+    [CLUSTER_TYPE, clusters],
+    [ENDPOINT_TYPE, endpoints],
+  ]);
+  return { files, resources, envoy, messages, decoded };
 }

@@ -35,3 +35,13 @@ export function fractionalPercent(percent: number): { numerator: number; denomin
   const clamped = Math.max(0, Math.min(100, Number.isFinite(percent) ? percent : 0));
   return { numerator: Math.round(clamped * 10000), denominator: 'MILLION' };
 }
+
+/**
+ * An Any of a message type with no fields set, written as `type_url` + empty `value`: used for
+ * extension configs whose protos meshplane does not load (listener filters such as
+ * `original_dst`, retry predicates), since protobufjs drops an `@type` it cannot resolve. An
+ * empty message encodes to zero bytes, so this is exactly what a full encoder would send.
+ */
+export function emptyAny(typeUrl: string): ProtoObject {
+  return { type_url: typeUrl, value: new Uint8Array(0) };
+}

@@ -3,7 +3,7 @@
  * outside the clone, and runs it. A missing or stale binary is an error naming the command that
  * fixes it: the e2e suite fails, it never skips.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -40,6 +40,23 @@ export function findValidator(): string {
     throw new Error(`xds-validator ${why}; run ${VALIDATOR_BUILD_COMMAND}`);
   }
   return bin;
+}
+
+/**
+ * Builds the validator when the cache does not match the sources (build.sh is a no-op
+ * otherwise; a cold build from the Go module proxy takes a minute or two), then locates it.
+ */
+export function ensureValidator(): string {
+  const result = spawnSync('bash', [path.join(REPO_ROOT, VALIDATOR_BUILD_COMMAND)], {
+    encoding: 'utf8',
+    timeout: 540_000,
+  });
+  if (result.status !== 0) {
+    throw new Error(
+      `${VALIDATOR_BUILD_COMMAND} failed: ${result.error?.message ?? ''}${result.stdout}${result.stderr}`,
+    );
+  }
+  return findValidator();
 }
 
 export interface ValidatorReport {

@@ -170,7 +170,7 @@ describe('proxyless generators', () => {
     expect(grpcRouteGenerator.scopeKey(client)).not.toBe(grpcRouteGenerator.scopeKey(labelled));
   });
 
-  it('keys the map by grpc/ + type URL and accepts extra generators', () => {
+  it('keys the map by grpc/ + type URL (Envoy generators bare) and accepts extra generators', () => {
     const map = buildGeneratorMap(new Map([[LISTENER_TYPE, grpcListenerGenerator]]));
     expect([...map.keys()].sort()).toEqual(
       [
@@ -178,8 +178,13 @@ describe('proxyless generators', () => {
         `grpc/${ENDPOINT_TYPE}`,
         `grpc/${LISTENER_TYPE}`,
         `grpc/${ROUTE_TYPE}`,
+        CLUSTER_TYPE,
+        ENDPOINT_TYPE,
         LISTENER_TYPE,
+        ROUTE_TYPE,
       ].sort(),
     );
+    expect(map.get(LISTENER_TYPE)).toBe(grpcListenerGenerator);
+    expect(buildGeneratorMap().get(LISTENER_TYPE)).not.toBe(grpcListenerGenerator);
   });
 });

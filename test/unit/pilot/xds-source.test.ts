@@ -51,14 +51,27 @@ describe('XdsResourceSource', () => {
   const b = proxyFromNode({ ...DEFAULT_NODE, id: 'another-client' });
   const envoy = proxyFromNode({ id: 'sidecar~10.0.0.9~pod.default~default.svc.cluster.local', metadata: {} });
 
-  it('serves proxyless clients from grpc/ generators only', () => {
+  it('serves proxyless clients from grpc/ generators and Envoy nodes from the bare ones', () => {
     const { source } = setup();
     expect(source.supports(a, LISTENER_TYPE)).toBe(true);
     expect(source.supports(a, SECRET_TYPE)).toBe(false);
-    expect(source.supports(envoy, LISTENER_TYPE)).toBe(false);
-    expect(
-      source.generate(envoy, { typeUrl: LISTENER_TYPE, wildcard: true, names: new Set() }, request).resources,
-    ).toEqual([]);
+    expect(source.supports(envoy, LISTENER_TYPE)).toBe(true);
+    const proxyless = source.generate(
+      a,
+      { typeUrl: LISTENER_TYPE, wildcard: true, names: new Set() },
+      request,
+    );
+    expect(proxyless.resources.map((r) => r.name)).toContain('greeter.default.svc.cluster.local:50051');
+    const sidecar = source.generate(
+      envoy,
+      { typeUrl: LISTENER_TYPE, wildcard: true, names: new Set() },
+      request,
+    );
+    expect(sidecar.resources.map((r) => r.name)).toEqual([
+      '0.0.0.0_50051',
+      'virtualInbound',
+      'virtualOutbound',
+    ]);
   });
 
   it('encodes once and shares bytes between clients of the same scope', () => {

@@ -8,6 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigStore } from './galley/config-store.js';
 import { DirectorySource } from './galley/sources/directory-source.js';
 import { KubeSource } from './galley/sources/kube-source.js';
+import { KubeStatusClient } from './galley/status/status-client.js';
+import { StatusWriter } from './galley/status/status-writer.js';
 import { webhookCertificates } from './galley/webhook/webhook-certs.js';
 import { WebhookConfigPatcher } from './galley/webhook/webhook-config-patcher.js';
 import { WebhookServer } from './galley/webhook/webhook-server.js';
@@ -18,6 +20,7 @@ import { KubeRegistry } from './registry/kube/controller.js';
 import type { ServiceRegistry } from './registry/registry.js';
 import { ServiceEntryRegistry } from './registry/serviceentry/controller.js';
 import { moduleLogger, type Logger } from './util/log.js';
+import { MeshplaneMetrics } from './util/metrics.js';
 
 export class Discovery {
   private readonly log: Logger;
@@ -30,7 +33,10 @@ export class Discovery {
   private http: FastifyInstance | undefined;
   private webhook: WebhookServer | undefined;
   private webhookPatcher: WebhookConfigPatcher | undefined;
+  private statusWriter: StatusWriter | undefined;
   private configLoaded = false;
+  /** The process's one metrics registry, served on `/metrics`. */
+  readonly metrics = new MeshplaneMetrics({ processMetrics: true });
 
   constructor(
     private readonly options: DiscoveryOptions,
@@ -53,6 +59,7 @@ export class Discovery {
       address: opts.httpAddress,
       logger,
       isReady: () => this.configLoaded && (this.pilot?.isServing() ?? false),
+      metrics: this.metrics,
       debug: {
         syncz: () => this.pilot?.connections() ?? [],
         configz: () => ({
@@ -75,7 +82,12 @@ export class Discovery {
       },
     });
     if (opts.configDir) {
-      this.directory = new DirectorySource({ dir: opts.configDir, store: this.store, logger });
+      this.directory = new DirectorySource({
+        dir: opts.configDir,
+        store: this.store,
+        logger,
+        metrics: this.metrics,
+      });
       await this.directory.start();
     }
     // ServiceEntries from any source always count; Kubernetes Services when asked for.
@@ -90,12 +102,16 @@ export class Discovery {
       if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
       else kubeConfig.loadFromCluster();
       await this.startWebhook(kubeConfig);
+      const statusWriter = new StatusWriter({ client: new KubeStatusClient(kubeConfig), logger });
+      this.statusWriter = statusWriter;
       this.kube = new KubeSource({
         kubeConfig,
         store: this.store,
         logger,
         namespaceSelector: opts.namespaceSelector,
         watchCore: registryNames.has('kubernetes'),
+        metrics: this.metrics,
+        onVerdict: (v) => statusWriter.observe(v),
       });
       await this.kube.start();
       if (registryNames.has('kubernetes')) {
@@ -111,7 +127,11 @@ export class Discovery {
       debounceMaxMs: opts.debounceMaxMs,
       domainSuffix: opts.domainSuffix,
       logger,
+      metrics: this.metrics,
     });
+    const pilot = this.pilot;
+    this.metrics.setConnectedProxies(() => pilot.connections().length);
+    this.metrics.setServices(() => pilot.pushContext().services().length);
     await this.pilot.start();
     this.configLoaded = true;
     this.log.info({ xds: opts.xdsAddress, http: opts.httpAddress }, 'meshplane discovery ready');
@@ -135,6 +155,7 @@ export class Discovery {
       address: opts.webhookAddress,
       certificates,
       logger: this.root,
+      metrics: this.metrics,
     });
     if (certificates.caPem) {
       this.webhookPatcher = new WebhookConfigPatcher({
@@ -148,6 +169,7 @@ export class Discovery {
 
   async stop(): Promise<void> {
     this.webhookPatcher?.stop();
+    this.statusWriter?.stop();
     await this.webhook?.close();
     this.directory?.stop();
     this.kubeRegistry?.close();

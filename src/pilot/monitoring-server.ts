@@ -1,6 +1,6 @@
 /**
- * The HTTP monitoring address (istiod's 15014): readiness, liveness and debug endpoints, on
- * fastify. Thin: every answer comes from a callback owned by the wiring.
+ * The HTTP monitoring address (istiod's 15014): readiness, liveness, Prometheus `/metrics` and
+ * debug endpoints, on fastify. Thin: every answer comes from a callback owned by the wiring.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../util/log.js';
@@ -12,6 +12,14 @@ export interface MonitoringOptions {
   readonly isReady: () => boolean;
   /** Debug views served as JSON under /debug/<name>. */
   readonly debug: Readonly<Record<string, () => unknown>>;
+  /** `GET /metrics` in Prometheus text format (e.g. a `MeshplaneMetrics`); 404 when unset. */
+  readonly metrics?: MetricsExposition;
+}
+
+/** What `/metrics` serves: a prom-client registry's exposition. */
+export interface MetricsExposition {
+  readonly contentType: string;
+  text(): Promise<string>;
 }
 
 export function splitHostPort(address: string): { host: string; port: number } {
@@ -20,7 +28,8 @@ export function splitHostPort(address: string): { host: string; port: number } {
   return { host, port: Number(address.slice(idx + 1)) };
 }
 
-export async function startMonitoringServer(opts: MonitoringOptions): Promise<FastifyInstance> {
+/** The routes, not listening yet (in-process tests use `inject`). */
+export function buildMonitoringApp(opts: Omit<MonitoringOptions, 'address'>): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = opts.logger.child({ scope: 'http' });
   const app: FastifyInstance = Fastify({
     loggerInstance,
@@ -36,6 +45,18 @@ export async function startMonitoringServer(opts: MonitoringOptions): Promise<Fa
     app.get(`/debug/${name}`, async () => view());
   }
   app.get('/debug', async () => ({ endpoints: Object.keys(opts.debug).map((n) => `/debug/${n}`) }));
+  const metrics = opts.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_req, reply) => {
+      const text = await metrics.text();
+      return reply.header('content-type', metrics.contentType).send(text);
+    });
+  }
+  return app;
+}
+
+export async function startMonitoringServer(opts: MonitoringOptions): Promise<FastifyInstance> {
+  const app = buildMonitoringApp(opts);
   const { host, port } = splitHostPort(opts.address);
   await app.listen({ host, port });
   return app;

@@ -11,6 +11,7 @@ import type { Service } from '../model/service.js';
 import { AggregateRegistry } from '../registry/aggregate.js';
 import type { RegistryChange, ServiceRegistry } from '../registry/registry.js';
 import { moduleLogger, type Logger } from '../util/log.js';
+import type { XdsMetrics } from '../util/metrics.js';
 import type { ConnectionInfo } from '../xds/connection-types.js';
 import { XdsServer } from '../xds/xds-server.js';
 import { Debouncer } from './debounce.js';
@@ -25,6 +26,8 @@ export interface PilotOptions {
   readonly debounceMaxMs: number;
   readonly domainSuffix: string;
   readonly logger: Logger;
+  /** `pilot_xds_pushes`, `pilot_xds_push_time`, `pilot_proxy_convergence_time`, `pilot_total_xds_rejects`, `pilot_debounce_time`. */
+  readonly metrics?: XdsMetrics;
 }
 
 export class Pilot {
@@ -43,7 +46,14 @@ export class Pilot {
     this.registry = new AggregateRegistry(options.registries);
     this.push = this.rebuild();
     const source = new XdsResourceSource({ generators: buildGeneratorMap(), pushContext: () => this.push });
-    this.xds = new XdsServer({ source, logger: options.logger });
+    const metrics = options.metrics;
+    this.xds = new XdsServer({
+      source,
+      logger: options.logger,
+      ...(metrics
+        ? { onResponse: (e) => metrics.xdsResponse(e), onNack: (e) => metrics.xdsReject(e.typeUrl) }
+        : {}),
+    });
     this.debouncer = new Debouncer({
       quietMs: options.debounceAfterMs,
       maxDelayMs: options.debounceMaxMs,
@@ -118,6 +128,7 @@ export class Pilot {
 
   private onDebouncedPush(request: PushRequest): void {
     if (request.full) {
+      this.options.metrics?.debounced(Date.now() - request.start);
       const started = Date.now();
       this.push = this.rebuild();
       this.log.debug(

@@ -24,6 +24,17 @@ export interface ResponseEvent {
   /** `request`: answering the client; `push`: a config change (its PushRequest start time). */
   readonly trigger: 'request' | 'push';
   readonly pushStart?: number;
+  /** Time spent generating and writing this response (ms), for `pilot_xds_push_time`. */
+  readonly elapsedMs?: number;
+}
+
+/** Reported for every NACK received (metrics; config authors later, issue 8). */
+export interface NackEvent {
+  readonly connectionId: string;
+  readonly proxyId: string;
+  readonly typeUrl: string;
+  readonly nonce: string;
+  readonly message: string;
 }
 
 export interface ConnectionDeps {
@@ -35,6 +46,7 @@ export interface ConnectionDeps {
   readonly onReady?: (conn: AdsStream) => void;
   readonly onClose: (conn: AdsStream) => void;
   readonly onResponse?: (event: ResponseEvent) => void;
+  readonly onNack?: (event: NackEvent) => void;
 }
 
 export interface TypeInfo {

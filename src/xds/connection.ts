@@ -48,6 +48,8 @@ export abstract class XdsConnection<
   private pending = new Map<string, Pending>();
   private running = false;
   private closed = false;
+  /** When the response being built started (for `ResponseEvent.elapsedMs`). */
+  private responseStart = 0;
   /** Resolvers of writes gRPC has not taken yet; a closing stream resolves them with false. */
   private readonly inflight = new Set<(ok: boolean) => void>();
 
@@ -184,10 +186,12 @@ export abstract class XdsConnection<
         request = push?.full ? push : fullPush('proxy', Date.now());
       else if (push && this.deps.source.needsPush(proxy, typeUrl, push)) request = push;
       if (!request) continue;
+      this.responseStart = Date.now();
       await this.respond(state, p, request, round);
     }
     for (const work of round.deferred) {
       if (this.closed) return;
+      this.responseStart = Date.now();
       await work();
     }
   }
@@ -214,6 +218,7 @@ export abstract class XdsConnection<
       connectionId: this.id,
       proxyId: this.proxy?.id ?? '',
       mode: this.mode,
+      elapsedMs: Date.now() - this.responseStart,
       ...event,
     };
     this.log.debug(
@@ -227,6 +232,17 @@ export abstract class XdsConnection<
       e.trigger === 'push' ? 'ADS push' : 'ADS response',
     );
     this.deps.onResponse?.(e);
+  }
+
+  /** Tells the server's `onNack` hook that the proxy rejected a response of `typeUrl`. */
+  protected reportNack(typeUrl: string, nack: { readonly nonce: string; readonly message: string }): void {
+    this.deps.onNack?.({
+      connectionId: this.id,
+      proxyId: this.proxy?.id ?? '',
+      typeUrl,
+      nonce: nack.nonce,
+      message: nack.message,
+    });
   }
 
   /** Ends the stream with a status (clients reconnect on UNAVAILABLE). */

@@ -52,6 +52,7 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest, DeltaD
         { proxy: this.proxy?.id, type, nonce: d.nack.nonce, error: d.nack.message },
         'ADS NACK: the proxy rejected the configuration',
       );
+      this.reportNack(typeUrl, d.nack);
     }
     this.log.debug({ type, kind: d.kind, respond: d.respond, force: d.force.length }, 'ADS delta request');
     if (d.respond) this.want(typeUrl, d.force, d.forceAll);

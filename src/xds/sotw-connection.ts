@@ -54,6 +54,7 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest, DiscoveryRes
         { proxy: this.proxy?.id, type, nonce: decision.nack.nonce, error: decision.nack.message },
         'ADS NACK: the proxy rejected the configuration',
       );
+      this.reportNack(typeUrl, decision.nack);
     }
     this.log.debug({ type, kind: decision.kind, respond: decision.respond }, 'ADS request');
     if (decision.respond) this.want(typeUrl);

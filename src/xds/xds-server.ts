@@ -23,7 +23,13 @@ import type {
   NodeMessage,
 } from './ads-messages.js';
 import { adsServiceDefinition } from './ads-service.js';
-import type { AdsStream, ConnectionDeps, ConnectionInfo, ResponseEvent } from './connection-types.js';
+import type {
+  AdsStream,
+  ConnectionDeps,
+  ConnectionInfo,
+  NackEvent,
+  ResponseEvent,
+} from './connection-types.js';
 import { DeltaConnection } from './delta-connection.js';
 import { SotwConnection } from './sotw-connection.js';
 import type { ResourceSource } from './source.js';
@@ -47,6 +53,8 @@ export interface XdsServerOptions {
   readonly wildcardType?: (typeUrl: string) => boolean;
   /** Called for every response written (metrics, convergence). */
   readonly onResponse?: (event: ResponseEvent) => void;
+  /** Called for every NACK a proxy sends (metrics, status of the config it rejected). */
+  readonly onNack?: (event: NackEvent) => void;
   /** How long `stop()` waits for streams to end before forcing the server down (ms). */
   readonly shutdownGraceMs?: number;
 }
@@ -72,6 +80,7 @@ export class XdsServer {
       wildcardType: options.wildcardType ?? isWildcardType,
       onClose: (conn) => this.live.delete(conn),
       onResponse: options.onResponse,
+      onNack: options.onNack,
     };
   }
 

@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { configKey, describeConfig, type Config } from '../../model/config.js';
 import { contentHash } from '../../util/hash.js';
 import type { Logger } from '../../util/log.js';
+import type { ValidationMetrics } from '../../util/metrics.js';
 import type { ConfigId, ConfigStore } from '../config-store.js';
 import { formatConfigError, type ConfigError } from '../validation/result.js';
 import { configIdOf, readFileResources } from './file-resources.js';
@@ -39,6 +40,8 @@ export interface DirectorySourceOptions {
   readonly debounceMs?: number;
   /** Watch for changes after the initial load (default true). */
   readonly watch?: boolean;
+  /** Counts each document validated (a changed file's documents) and each file that fails to parse. */
+  readonly metrics?: ValidationMetrics;
 }
 
 interface FileState {
@@ -59,6 +62,7 @@ export class DirectorySource {
   private readonly log: Logger;
   private readonly debounceMs: number;
   private readonly watchEnabled: boolean;
+  private readonly metrics: ValidationMetrics | undefined;
   private readonly files = new Map<string, FileState>();
   /** What this source has written to the store, by key. */
   private served = new Map<string, Config>();
@@ -76,6 +80,7 @@ export class DirectorySource {
     this.log = options.logger.child({ source: 'directory', dir: options.dir });
     this.debounceMs = options.debounceMs ?? 50;
     this.watchEnabled = options.watch ?? true;
+    this.metrics = options.metrics;
   }
 
   /** Loads the directory once (rejects when it cannot be read), then starts watching. */
@@ -206,7 +211,12 @@ export class DirectorySource {
     const result = readFileResources(text, file, state.good);
     state.good = new Map(result.good);
     state.errors = [...result.errors];
+    for (const v of result.verdicts) {
+      if (v.failure) this.metrics?.validationFailed(v.resource, v.failure);
+      else this.metrics?.validationPassed(v.resource);
+    }
     if (result.syntaxError) {
+      this.metrics?.validationFailed({ group: '', version: '', resource: '' }, 'yaml_decode_error');
       for (const e of result.errors) {
         this.log.error({ file }, `${formatConfigError(e)} (file rejected; keeping its last good resources)`);
       }

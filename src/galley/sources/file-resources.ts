@@ -11,11 +11,21 @@
  * - Everything else valid is served; previously good resources absent from a parsing file are gone.
  */
 import { configKey, describeConfig, keyOf, type Config } from '../../model/config.js';
+import { VALIDATED_SPEC_SCHEMAS } from '../../model/istio/index.js';
 import { contentHash } from '../../util/hash.js';
+import type { ResourceLabels, ValidationFailureReason } from '../../util/metrics.js';
 import type { ConfigId } from '../config-store.js';
 import { parseYamlDocuments } from '../parse.js';
 import type { ConfigError } from '../validation/result.js';
 import { validateObject } from '../validation/validate.js';
+import { ISTIO_CRDS } from './kube-resources.js';
+
+/** One document's verdict, for `galley_validation_passed` / `_failed`. */
+export interface DocumentVerdict {
+  readonly resource: ResourceLabels;
+  /** Undefined when the document passed. */
+  readonly failure?: ValidationFailureReason;
+}
 
 export interface FileResources {
   /** The file did not parse; `good` is the previous set, unchanged. */
@@ -26,6 +36,27 @@ export interface FileResources {
   /** Keys of rejected resources that keep being served in their last good version. */
   readonly kept: ReadonlySet<string>;
   readonly warnings: ReadonlyArray<{ readonly resource: string; readonly message: string }>;
+  /** One per document that was validated (none for a file with a syntax error). */
+  readonly verdicts: readonly DocumentVerdict[];
+}
+
+/** Group, version and plural of a document, from its own `apiVersion` and `kind`. */
+export function documentResource(obj: unknown): ResourceLabels {
+  const o = typeof obj === 'object' && obj !== null ? (obj as Record<string, unknown>) : {};
+  const apiVersion = typeof o['apiVersion'] === 'string' ? o['apiVersion'] : '';
+  const kind = typeof o['kind'] === 'string' ? o['kind'] : '';
+  const slash = apiVersion.lastIndexOf('/');
+  const plural = ISTIO_CRDS.find((c) => c.kind === kind)?.plural ?? kind.toLowerCase();
+  return {
+    group: slash >= 0 ? apiVersion.slice(0, slash) : '',
+    version: apiVersion.slice(slash + 1),
+    resource: plural,
+  };
+}
+
+function isKnownKind(obj: unknown): boolean {
+  const kind = typeof obj === 'object' && obj !== null ? (obj as { kind?: unknown }).kind : undefined;
+  return typeof kind === 'string' && Object.prototype.hasOwnProperty.call(VALIDATED_SPEC_SCHEMAS, kind);
 }
 
 export function readFileResources(
@@ -41,16 +72,21 @@ export function readFileResources(
       errors: parsed.errors,
       kept: new Set(lastGood.keys()),
       warnings: [],
+      verdicts: [],
     };
   }
   const good = new Map<string, Config>();
   const errors: ConfigError[] = [];
   const kept = new Set<string>();
   const warnings: Array<{ resource: string; message: string }> = [];
+  const verdicts: DocumentVerdict[] = [];
   let unidentified = false;
   for (const doc of parsed.documents) {
     if (doc.object === null || doc.object === undefined) continue;
     const result = validateObject(doc.object, file);
+    const resource = documentResource(doc.object);
+    if (result.ok) verdicts.push({ resource });
+    else verdicts.push({ resource, failure: isKnownKind(doc.object) ? 'invalid_resource' : 'unknown_type' });
     if (result.ok) {
       const config = withVersion(result.value, file);
       const key = keyOf(config);
@@ -89,7 +125,7 @@ export function readFileResources(
       kept.add(key);
     }
   }
-  return { syntaxError: false, good, errors, kept, warnings };
+  return { syntaxError: false, good, errors, kept, warnings, verdicts };
 }
 
 export function configIdOf(config: Config): ConfigId {

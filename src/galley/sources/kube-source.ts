@@ -5,8 +5,10 @@
  * - One informer per served Istio kind, on the storage version (`networking.istio.io/v1`): the API
  *   server converts objects written as v1beta1 or v1alpha3, so watching one version sees all.
  * - Every object goes through the same validator as the config directory and the webhook
- *   (`validateObject`). A rejected object is logged once per resourceVersion and listed by
- *   `errors()` (for status conditions and metrics); it is not served, but its last good version
+ *   (`validateObject`). A rejected object is logged once per content change (not again when only
+ *   its status moved, e.g. after our own status write), counted in `galley_validation_failed`,
+ *   listed by `errors()` and reported to `onVerdict` (the status writer puts a condition in its
+ *   status, `src/galley/status`); it is not served, but its last good version
  *   (an earlier resourceVersion of the same object) keeps being served, as the directory source
  *   does, so a bad edit that slipped past the webhook never takes a route away.
  * - Namespace selection (istiod's discoverySelectors, `matchLabels` form): objects in other
@@ -18,8 +20,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { configKey, ISTIO_GROUP, ISTIO_KINDS, type Config, type IstioKind } from '../../model/config.js';
 import type { Logger } from '../../util/log.js';
+import type { ConfigEventMetrics, ValidationMetrics } from '../../util/metrics.js';
 import type { ConfigId, ConfigStore } from '../config-store.js';
-import { sameContent } from '../config-store.js';
+import { deepEqual, sameContent } from '../config-store.js';
+import type { ObjectVerdict } from '../status/validation-status.js';
 import { formatConfigError, type ConfigError } from '../validation/result.js';
 import { validateObject } from '../validation/validate.js';
 import { KubeCoreObjects, matchesLabels, type KubeCoreView } from './kube-core.js';
@@ -29,6 +33,7 @@ import {
   CORE_RESOURCES,
   ISTIO_STORAGE_VERSION,
   istioCollectionPath,
+  istioCrdOf,
   type CoreKind,
 } from './kube-resources.js';
 
@@ -47,12 +52,25 @@ export interface KubeSourceOptions {
   readonly http?: KubeHttpOptions;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** Validation verdicts and watch events (`galley_validation_*`, `pilot_k8s_cfg_events`). */
+  readonly metrics?: ValidationMetrics & ConfigEventMetrics;
+  /** Every verdict on an Istio object, and its removal (`object` undefined): the status writer. */
+  readonly onVerdict?: (verdict: ObjectVerdict) => void;
 }
 
 interface Rejection {
   readonly resourceVersion: string;
   readonly errors: readonly ConfigError[];
+  /** What was validated (spec, labels, annotations): an equal later version is not re-validated. */
+  readonly content: unknown;
 }
+
+/** What validation depends on besides identity; status and resourceVersion are not part of it. */
+const contentOf = (obj: KubeObject): unknown => ({
+  spec: obj['spec'],
+  labels: obj.metadata.labels,
+  annotations: obj.metadata.annotations,
+});
 
 export class KubeSource {
   private readonly http: KubeHttp;
@@ -152,11 +170,17 @@ export class KubeSource {
   }
 
   private onIstio(kind: IstioKind, batch: InformerBatch<KubeObject>): void {
+    const keyOf = (o: KubeObject): string => configKey(kind, o.metadata.namespace ?? '', o.metadata.name);
+    const metrics = this.options.metrics;
+    if (metrics) {
+      for (const o of batch.upserts) {
+        const known = this.lastGood.has(keyOf(o)) || this.rejections.has(keyOf(o));
+        metrics.configEvent(kind, known ? 'update' : 'add');
+      }
+      for (let i = 0; i < batch.deletes.length; i++) metrics.configEvent(kind, 'delete');
+    }
     if (!this.ready) return;
-    const keys = [...batch.upserts, ...batch.deletes].map((o) =>
-      configKey(kind, o.metadata.namespace ?? '', o.metadata.name),
-    );
-    this.reconcile(keys);
+    this.reconcile([...batch.upserts, ...batch.deletes].map(keyOf));
   }
 
   private onCore(kind: CoreKind, batch: InformerBatch<KubeObject>): void {
@@ -220,27 +244,46 @@ export class KubeSource {
   /** The config to serve for one object: its current version if valid, else its last good one. */
   private desired(kind: IstioKind, namespace: string, name: string, key: string): Config | undefined {
     const obj = this.istio.get(kind)?.get(namespace, name);
+    const verdict = (object: KubeObject | undefined, errors: readonly ConfigError[]): void =>
+      this.options.onVerdict?.({ kind, namespace, name, object, errors });
     if (!obj || !this.isSelected(namespace)) {
-      this.lastGood.delete(key);
-      this.rejections.delete(key);
+      const hadGood = this.lastGood.delete(key);
+      if (this.rejections.delete(key) || hadGood) verdict(undefined, []);
       return undefined;
     }
     const rv = obj.metadata.resourceVersion ?? '';
     const good = this.lastGood.get(key);
-    if (good && good.meta.resourceVersion === rv) return good;
     const rejected = this.rejections.get(key);
-    if (rejected && rejected.resourceVersion === rv) return good;
+    if (good && good.meta.resourceVersion === rv) {
+      verdict(obj, []);
+      return good;
+    }
+    if (rejected && (rejected.resourceVersion === rv || deepEqual(rejected.content, contentOf(obj)))) {
+      // The same content (only status or resourceVersion moved): still rejected, already reported.
+      if (rejected.resourceVersion !== rv) this.rejections.set(key, { ...rejected, resourceVersion: rv });
+      verdict(obj, rejected.errors);
+      return good;
+    }
     const result = validateObject(
       { ...obj, apiVersion: `${ISTIO_GROUP}/${ISTIO_STORAGE_VERSION}`, kind },
       KUBERNETES_SOURCE,
     );
+    const resource = {
+      group: ISTIO_GROUP,
+      version: ISTIO_STORAGE_VERSION,
+      resource: istioCrdOf(kind).plural,
+    };
     if (result.ok) {
       if (rejected) this.log.info({ kind, namespace, name }, 'config object valid again');
       this.rejections.delete(key);
       this.lastGood.set(key, result.value);
+      if (!good || !sameContent(good, result.value)) this.options.metrics?.validationPassed(resource);
+      verdict(obj, []);
       return result.value;
     }
-    this.rejections.set(key, { resourceVersion: rv, errors: result.errors });
+    this.options.metrics?.validationFailed(resource, 'invalid_resource');
+    this.rejections.set(key, { resourceVersion: rv, errors: result.errors, content: contentOf(obj) });
+    verdict(obj, result.errors);
     for (const e of result.errors) {
       this.log.error(
         { kind, namespace, name, path: e.path, resourceVersion: rv },

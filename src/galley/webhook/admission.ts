@@ -65,6 +65,21 @@ function withRequestMeta(object: Record<string, unknown>, request: Record<string
   return { ...object, metadata: meta };
 }
 
+/**
+ * Whether an allowed review was allowed by the validator (a CREATE or UPDATE of a validated Istio
+ * kind), not waved through (DELETE, other kinds): what `galley_validation_passed` counts.
+ */
+export function wasValidated(body: unknown): boolean {
+  if (!isRecord(body) || !isRecord(body.request)) return false;
+  const request = body.request;
+  const operation = str(request.operation);
+  if (operation !== 'CREATE' && operation !== 'UPDATE') return false;
+  const gvk = isRecord(request.kind) ? request.kind : {};
+  if (str(gvk.group) !== undefined && gvk.group !== ISTIO_GROUP) return false;
+  const kind = str(gvk.kind) ?? (isRecord(request.object) ? str(request.object.kind) : undefined) ?? '';
+  return isValidatedKind(kind);
+}
+
 /** Decides one AdmissionReview (`body` as parsed from JSON). Never throws. */
 export function reviewAdmission(body: unknown): ReviewResult {
   if (!isRecord(body) || body.kind !== 'AdmissionReview') {

@@ -7,7 +7,8 @@ import type { Server as HttpsServer } from 'node:https';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { splitHostPort } from '../../pilot/monitoring-server.js';
 import type { Logger } from '../../util/log.js';
-import { reviewAdmission } from './admission.js';
+import type { ResourceLabels, ValidationMetrics } from '../../util/metrics.js';
+import { reviewAdmission, wasValidated } from './admission.js';
 import type { WebhookCertificates } from './x509.js';
 
 export const WEBHOOK_PATH = '/validate';
@@ -17,6 +18,17 @@ export interface WebhookServerOptions {
   readonly address: string;
   readonly certificates: WebhookCertificates;
   readonly logger: Logger;
+  /** Counts each validated object in `galley_validation_passed` / `_failed`, as istiod's webhook. */
+  readonly metrics?: ValidationMetrics;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** The review's `request.resource` (group, version, plural), as istiod labels its counters. */
+function reviewedResource(body: unknown): ResourceLabels {
+  const request = (body as { request?: { resource?: Record<string, unknown> } } | null)?.request;
+  const r = request?.resource ?? {};
+  return { group: str(r['group']), version: str(r['version']), resource: str(r['resource']) };
 }
 
 /** Counters for /metrics-style reporting and tests. */
@@ -52,6 +64,11 @@ export class WebhookServer {
       }
       const { response } = result.answer;
       stats[response.allowed ? 'allowed' : 'denied']++;
+      if (opts.metrics && (result.denied !== undefined || wasValidated(req.body))) {
+        const resource = reviewedResource(req.body);
+        if (response.allowed) opts.metrics.validationPassed(resource);
+        else opts.metrics.validationFailed(resource, 'invalid_resource');
+      }
       if (result.denied) log.info({ uid: response.uid, message: result.denied }, 'admission denied');
       return result.answer;
     });

@@ -1,0 +1,209 @@
+/**
+ * meshplane's Prometheus metrics (issue 8), under istiod's names and labels so that Istio's
+ * dashboards and alerts work unchanged:
+ * - `galley_validation_passed{group,version,resource}` and
+ *   `galley_validation_failed{group,version,resource,reason}`: istiod's validation webhook
+ *   counters (pkg/webhooks/validation/server); meshplane also counts the verdicts of its config
+ *   sources, since a config can reach it without passing the webhook;
+ * - `pilot_k8s_cfg_events{type,event}`: config events from Kubernetes, by kind and add/update/delete;
+ * - `pilot_xds` (connected proxies), `pilot_services`: gauges read when scraped;
+ * - `pilot_xds_pushes{type}`, `pilot_xds_push_time{type}`, `pilot_proxy_convergence_time`,
+ *   `pilot_debounce_time`, `pilot_total_xds_rejects{type}`: istiod's pilot/pkg/xds monitoring,
+ *   with its histogram buckets and its `type` values (`cds`, `eds`, `lds`, `rds`, ...).
+ *
+ * Every metric lives in one Registry owned by the wiring (never prom-client's global default
+ * registry), so several instances (tests, a Galley and a Pilot in one process) never collide.
+ * Producers receive the narrow interfaces below, never this class.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ResponseEvent } from '../xds/connection-types.js';
+import { shortTypeName } from '../xds/type-urls.js';
+
+/** The API resource a validation verdict is about (the admission request's `resource`). */
+export interface ResourceLabels {
+  readonly group: string;
+  readonly version: string;
+  /** The plural resource name, e.g. `virtualservices`. */
+  readonly resource: string;
+}
+
+/** istiod's `reason` values, plus `yaml_decode_error` for config-directory files. */
+export type ValidationFailureReason =
+  'invalid_resource' | 'yaml_decode_error' | 'unknown_type' | 'unsupported_operation';
+
+/** What a validating component (a config source, the webhook) reports. */
+export interface ValidationMetrics {
+  validationPassed(resource: ResourceLabels): void;
+  validationFailed(resource: ResourceLabels, reason: ValidationFailureReason): void;
+}
+
+export type ConfigEventType = 'add' | 'update' | 'delete';
+
+/** What the Kubernetes config source reports for each watch event. */
+export interface ConfigEventMetrics {
+  configEvent(kind: string, event: ConfigEventType): void;
+}
+
+/** What Pilot and its ADS server report. */
+export interface XdsMetrics {
+  /** A response was written on a stream (`XdsServer` `onResponse`). */
+  xdsResponse(event: ResponseEvent): void;
+  /** A proxy rejected a response (`XdsServer` `onNack`). */
+  xdsReject(typeUrl: string): void;
+  /** A merged push left the debouncer `ms` after its first event. */
+  debounced(ms: number): void;
+}
+
+/** istiod's `type` label: `cds`, `eds`, `lds`, `rds`, `sds`; any other type URL as is. */
+export function metricType(typeUrl: string): string {
+  const short = shortTypeName(typeUrl);
+  return short === typeUrl ? typeUrl : short.toLowerCase();
+}
+
+export interface MeshplaneMetricsOptions {
+  /** The registry to register in (default: a new one). */
+  readonly registry?: Registry;
+  /** Also export prom-client's process metrics (CPU, memory, event loop), as istiod exports Go's. */
+  readonly processMetrics?: boolean;
+}
+
+/** Buckets of istiod's push and debounce distributions (seconds). */
+const PUSH_BUCKETS = [0.01, 0.1, 1, 3, 5, 10, 20, 30];
+const CONVERGENCE_BUCKETS = [0.1, 0.5, 1, 3, 5, 10, 20, 30];
+
+export class MeshplaneMetrics implements ValidationMetrics, ConfigEventMetrics, XdsMetrics {
+  readonly registry: Registry;
+  private connectedProxies: () => number = () => 0;
+  private services: () => number = () => 0;
+  private readonly passed: Counter<'group' | 'version' | 'resource'>;
+  private readonly failed: Counter<'group' | 'version' | 'resource' | 'reason'>;
+  private readonly cfgEvents: Counter<'type' | 'event'>;
+  private readonly pushes: Counter<'type'>;
+  private readonly rejects: Counter<'type'>;
+  private readonly pushTime: Histogram<'type'>;
+  private readonly convergence: Histogram;
+  private readonly debounceTime: Histogram;
+
+  constructor(options: MeshplaneMetricsOptions = {}) {
+    this.registry = options.registry ?? new Registry();
+    const registers = [this.registry];
+    this.passed = new Counter({
+      name: 'galley_validation_passed',
+      help: 'Resource is valid',
+      labelNames: ['group', 'version', 'resource'],
+      registers,
+    });
+    this.failed = new Counter({
+      name: 'galley_validation_failed',
+      help: 'Resource validation failed',
+      labelNames: ['group', 'version', 'resource', 'reason'],
+      registers,
+    });
+    this.cfgEvents = new Counter({
+      name: 'pilot_k8s_cfg_events',
+      help: 'Events from k8s config.',
+      labelNames: ['type', 'event'],
+      registers,
+    });
+    // Gauges read at scrape time; the callbacks are swapped in by the wiring.
+    const connected = (): number => this.connectedProxies();
+    const services = (): number => this.services();
+    new Gauge({
+      name: 'pilot_xds',
+      help: 'Number of endpoints connected to this pilot using XDS.',
+      registers,
+      collect() {
+        this.set(connected());
+      },
+    });
+    new Gauge({
+      name: 'pilot_services',
+      help: 'Total services known to pilot.',
+      registers,
+      collect() {
+        this.set(services());
+      },
+    });
+    this.pushes = new Counter({
+      name: 'pilot_xds_pushes',
+      help: 'Pilot build and send errors for lds, rds, cds and eds.',
+      labelNames: ['type'],
+      registers,
+    });
+    this.rejects = new Counter({
+      name: 'pilot_total_xds_rejects',
+      help: 'Total number of XDS responses from pilot rejected by proxy.',
+      labelNames: ['type'],
+      registers,
+    });
+    this.pushTime = new Histogram({
+      name: 'pilot_xds_push_time',
+      help: 'Total time in seconds Pilot takes to push lds, rds, cds and eds.',
+      labelNames: ['type'],
+      buckets: PUSH_BUCKETS,
+      registers,
+    });
+    this.convergence = new Histogram({
+      name: 'pilot_proxy_convergence_time',
+      help: 'Delay in seconds between config change and a proxy receiving all required configuration.',
+      buckets: CONVERGENCE_BUCKETS,
+      registers,
+    });
+    this.debounceTime = new Histogram({
+      name: 'pilot_debounce_time',
+      help: 'Delay in seconds between the first config enters debouncing and the merged push request is pushed into the push queue.',
+      buckets: PUSH_BUCKETS,
+      registers,
+    });
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Where `pilot_xds` is read from at scrape time (the ADS server's connection count). */
+  setConnectedProxies(count: () => number): void {
+    this.connectedProxies = count;
+  }
+
+  /** Where `pilot_services` is read from at scrape time (the current PushContext). */
+  setServices(count: () => number): void {
+    this.services = count;
+  }
+
+  validationPassed(r: ResourceLabels): void {
+    this.passed.inc({ group: r.group, version: r.version, resource: r.resource });
+  }
+
+  validationFailed(r: ResourceLabels, reason: ValidationFailureReason): void {
+    this.failed.inc({ group: r.group, version: r.version, resource: r.resource, reason });
+  }
+
+  configEvent(kind: string, event: ConfigEventType): void {
+    this.cfgEvents.inc({ type: kind, event });
+  }
+
+  xdsResponse(event: ResponseEvent): void {
+    const type = metricType(event.typeUrl);
+    this.pushes.inc({ type });
+    if (event.elapsedMs !== undefined) this.pushTime.observe({ type }, event.elapsedMs / 1000);
+    // Convergence is about config changes reaching proxies, not answers to their requests.
+    if (event.trigger === 'push' && event.pushStart !== undefined) {
+      this.convergence.observe(Math.max(0, Date.now() - event.pushStart) / 1000);
+    }
+  }
+
+  xdsReject(typeUrl: string): void {
+    this.rejects.inc({ type: metricType(typeUrl) });
+  }
+
+  debounced(ms: number): void {
+    this.debounceTime.observe(Math.max(0, ms) / 1000);
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * One simulated xDS client on its own HTTP/2 connection, behaving like an Envoy-style watcher:
+ * wildcard CDS and LDS, then every EDS name its clusters reference and every RDS name its
+ * listeners reference; it ACKs every response (SotW: version + nonce + its current names; delta:
+ * the nonce) and never NACKs. It reads only the envelope, plus the reference fields of clusters
+ * and listeners, and names only while it still waits for them (see wire.ts).
+ */
+import * as grpc from '@grpc/grpc-js';
+import {
+  CDS,
+  DELTA_METHOD,
+  EDS,
+  LDS,
+  RDS,
+  SOTW_METHOD,
+  nowMs,
+  type SyncGoal,
+  type XdsMode,
+} from './protocol.js';
+import {
+  clusterEdsName,
+  lenField,
+  listenerRouteNames,
+  message,
+  readDeltaResponse,
+  readSotwResponse,
+  resourceName,
+  stringsField,
+  type Envelope,
+  type Slice,
+} from './wire.js';
+
+/** An immutable, sorted name list shared by every client of a worker that wants the same names. */
+export interface SharedNames {
+  readonly names: readonly string[];
+  readonly set: ReadonlySet<string>;
+  /** The names as DiscoveryRequest.resource_names (field 3), encoded once. */
+  readonly encoded: Buffer;
+}
+
+export interface ClientEnv {
+  readonly target: string;
+  readonly mode: XdsMode;
+  /** Encoded `Node`, sent on the first request of the stream. */
+  readonly node: Buffer;
+  readonly goal: SyncGoal;
+  readonly channelOptions: grpc.ChannelOptions;
+  /** Interns a name list (workers share identical lists across clients). */
+  share(names: string[]): SharedNames;
+  onBytes(n: number, typeUrl: string): void;
+  onAck(): void;
+  /** An unreadable response (counted; the client does not NACK, it is a load generator). */
+  onError(err: unknown): void;
+  /** The stream failed or the server ended it; called once. The client does not reconnect. */
+  onDead(client: AdsClient, err: unknown): void;
+  onSynced(client: AdsClient, at: number): void;
+  /** Every response after it was processed, for armed expectations. */
+  onResponse(client: AdsClient, env: Envelope, buf: Buffer, at: number): void;
+}
+
+interface TypeState {
+  version: string;
+  nonce: string;
+  acked: boolean;
+  /** SotW EDS/RDS: the names currently requested. */
+  wanted?: SharedNames;
+  /** Delta EDS/RDS: the names currently subscribed. */
+  subscribed?: Set<string>;
+  /** Wanted names not received yet (sync tracking). */
+  missing: Set<string>;
+  /** CDS/LDS: resources held (count only matters). */
+  count: number;
+  /** Delta CDS/LDS: resource name → the EDS/RDS names it references. */
+  refs?: Map<string, string[]>;
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+function newState(): TypeState {
+  return { version: '', nonce: '', acked: false, missing: new Set(), count: 0 };
+}
+
+export class AdsClient {
+  private client: grpc.Client | undefined;
+  private call: grpc.ClientDuplexStream<Buffer, Buffer> | undefined;
+  private readonly types = new Map<string, TypeState>([
+    [CDS, newState()],
+    [EDS, newState()],
+    [LDS, newState()],
+    [RDS, newState()],
+  ]);
+  private nodeSent = false;
+  syncedAt = Number.NaN;
+  closed = false;
+  dead = false;
+
+  constructor(
+    readonly index: number,
+    private readonly env: ClientEnv,
+  ) {}
+
+  start(): void {
+    const env = this.env;
+    this.client = new grpc.Client(env.target, grpc.credentials.createInsecure(), env.channelOptions);
+    const method = env.mode === 'sotw' ? SOTW_METHOD : DELTA_METHOD;
+    // waitForReady: a refused or reset connection is retried with gRPC's backoff, as Envoy
+    // retries its xDS connection, instead of failing the stream at once (a busy server's accept
+    // backlog overflows during a storm).
+    const call = this.client.makeBidiStreamRequest(
+      method,
+      identity,
+      identity,
+      new grpc.Metadata({ waitForReady: true }),
+    );
+    this.call = call;
+    call.on('data', (buf: Buffer) => this.onData(buf));
+    const die = (err: unknown): void => {
+      if (this.closed || this.dead) return;
+      this.dead = true;
+      env.onDead(this, err);
+    };
+    call.on('error', die);
+    call.on('end', () => die(new Error('stream ended by the server without a status')));
+    if (env.mode === 'sotw') {
+      this.sendSotw(CDS);
+      this.sendSotw(LDS);
+    } else {
+      this.sendDelta(CDS, ['*'], []);
+      this.sendDelta(LDS, ['*'], []);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.call?.cancel();
+    this.client?.close();
+  }
+
+  private write(buf: Buffer): void {
+    this.call?.write(buf);
+  }
+
+  private nodeField(field: number): Buffer | undefined {
+    if (this.nodeSent) return undefined;
+    this.nodeSent = true;
+    return lenField(field, this.env.node);
+  }
+
+  /** DiscoveryRequest: version_info 1, node 2, resource_names 3, type_url 4, response_nonce 5. */
+  private sendSotw(typeUrl: string): void {
+    const s = this.types.get(typeUrl)!;
+    this.write(
+      message(
+        s.version ? lenField(1, s.version) : undefined,
+        this.nodeField(2),
+        s.wanted?.encoded,
+        lenField(4, typeUrl),
+        s.nonce ? lenField(5, s.nonce) : undefined,
+      ),
+    );
+  }
+
+  /** DeltaDiscoveryRequest: node 1, type_url 2, subscribe 3, unsubscribe 4, response_nonce 6. */
+  private sendDelta(
+    typeUrl: string,
+    subscribe: Iterable<string>,
+    unsubscribe: Iterable<string>,
+    nonce = '',
+  ): void {
+    this.write(
+      message(
+        this.nodeField(1),
+        lenField(2, typeUrl),
+        stringsField(3, subscribe),
+        stringsField(4, unsubscribe),
+        nonce ? lenField(6, nonce) : undefined,
+      ),
+    );
+  }
+
+  private onData(buf: Buffer): void {
+    const at = nowMs();
+    const env = this.env;
+    let e: Envelope;
+    try {
+      e = env.mode === 'sotw' ? readSotwResponse(buf) : readDeltaResponse(buf);
+      env.onBytes(buf.length + 5, e.typeUrl);
+      if (env.mode === 'sotw') this.onSotw(e, buf);
+      else this.onDelta(e, buf);
+    } catch (err) {
+      env.onError(err);
+      return;
+    }
+    env.onAck();
+    if (Number.isNaN(this.syncedAt) && this.isSynced()) {
+      this.syncedAt = at;
+      env.onSynced(this, at);
+    }
+    env.onResponse(this, e, buf, at);
+  }
+
+  private onSotw(e: Envelope, buf: Buffer): void {
+    const s = this.types.get(e.typeUrl);
+    if (!s) return;
+    s.version = e.version;
+    s.nonce = e.nonce;
+    s.acked = true;
+    if (e.typeUrl === CDS || e.typeUrl === LDS) {
+      s.count = e.resources.length;
+      const refType = e.typeUrl === CDS ? EDS : RDS;
+      const refs = new Set<string>();
+      for (const r of e.resources) {
+        if (e.typeUrl === CDS) {
+          const n = clusterEdsName(buf, r);
+          if (n) refs.add(n);
+        } else for (const n of listenerRouteNames(buf, r)) refs.add(n);
+      }
+      this.sendSotw(e.typeUrl); // ACK
+      const ref = this.types.get(refType)!;
+      const next = this.env.share([...refs].sort());
+      if (next !== ref.wanted) {
+        for (const n of next.names) if (!ref.wanted?.set.has(n)) ref.missing.add(n);
+        for (const n of ref.missing) if (!next.set.has(n)) ref.missing.delete(n);
+        ref.wanted = next;
+        ref.acked = false;
+        this.sendSotw(refType); // subscription change (carries the last version and nonce)
+      }
+      return;
+    }
+    if (s.missing.size > 0) for (const r of e.resources) s.missing.delete(resourceName(buf, r));
+    this.sendSotw(e.typeUrl); // ACK
+  }
+
+  private onDelta(e: Envelope, buf: Buffer): void {
+    const s = this.types.get(e.typeUrl);
+    if (!s) return;
+    s.version = e.version;
+    s.nonce = e.nonce;
+    s.acked = true;
+    if (e.typeUrl === CDS || e.typeUrl === LDS) {
+      const refs = (s.refs ??= new Map<string, string[]>());
+      const refOf = (r: Slice): string[] =>
+        e.typeUrl === CDS ? [clusterEdsName(buf, r)].filter(Boolean) : listenerRouteNames(buf, r);
+      e.names.forEach((name, i) => refs.set(name, refOf(e.resources[i]!)));
+      for (const name of e.removed) refs.delete(name);
+      s.count = refs.size;
+      this.sendDelta(e.typeUrl, [], [], e.nonce); // ACK
+      const refType = e.typeUrl === CDS ? EDS : RDS;
+      const ref = this.types.get(refType)!;
+      const current = (ref.subscribed ??= new Set());
+      const wanted = new Set<string>();
+      for (const v of refs.values()) for (const n of v) wanted.add(n);
+      const subscribe = [...wanted].filter((n) => !current.has(n));
+      const unsubscribe = [...current].filter((n) => !wanted.has(n));
+      if (subscribe.length === 0 && unsubscribe.length === 0) return;
+      for (const n of subscribe) {
+        current.add(n);
+        ref.missing.add(n);
+      }
+      for (const n of unsubscribe) {
+        current.delete(n);
+        ref.missing.delete(n);
+      }
+      ref.acked = false;
+      this.sendDelta(refType, subscribe, unsubscribe);
+      return;
+    }
+    if (s.missing.size > 0) for (const n of e.names) s.missing.delete(n);
+    this.sendDelta(e.typeUrl, [], [], e.nonce); // ACK
+  }
+
+  private isSynced(): boolean {
+    const c = this.types.get(CDS)!;
+    const l = this.types.get(LDS)!;
+    const e = this.types.get(EDS)!;
+    const r = this.types.get(RDS)!;
+    const goal = this.env.goal;
+    if (!c.acked || !l.acked || c.count < goal.clusters || l.count < goal.listeners) return false;
+    if (e.missing.size > 0 || r.missing.size > 0) return false;
+    const edsWanted = this.env.mode === 'sotw' ? (e.wanted?.names.length ?? 0) : (e.subscribed?.size ?? 0);
+    const rdsWanted = this.env.mode === 'sotw' ? (r.wanted?.names.length ?? 0) : (r.subscribed?.size ?? 0);
+    return (edsWanted === 0 || e.acked) && (rdsWanted === 0 || r.acked);
+  }
+}

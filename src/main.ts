@@ -3,6 +3,7 @@
  * The CLI: the only module that reads argv and the environment (design §2). Parses one Options
  * object with zod and hands it down.
  */
+import { ComponentServer } from './component-server.js';
 import { Discovery } from './discovery.js';
 import { runValidate } from './galley/validate-command.js';
 import { parseArgs } from './options.js';
@@ -19,7 +20,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return runValidate(options.files, (line) => process.stdout.write(`${line}\n`));
   }
   const logger = configureLogger(options.logLevel);
-  const discovery = new Discovery(options, logger);
+  const discovery =
+    options.command === 'discovery' ? new Discovery(options, logger) : new ComponentServer(options, logger);
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     discovery.stop().then(

@@ -18,6 +18,38 @@ const registries = z
   )
   .pipe(z.array(z.enum(['kubernetes', 'consul', 'eureka', 'serviceentry'])));
 
+/** Only namespaces with all these labels are read (istiod's discoverySelectors, matchLabels). */
+const namespaceSelector = z
+  .string()
+  .transform((s, ctx) => {
+    const out: Record<string, string> = {};
+    for (const pair of s.split(',').filter(Boolean)) {
+      const [k, v, ...rest] = pair.split('=');
+      if (!k || v === undefined || rest.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected key=value[,key=value], got ${JSON.stringify(pair)}`,
+        });
+        return z.NEVER;
+      }
+      out[k.trim()] = v.trim();
+    }
+    return out;
+  })
+  .optional();
+
+const webhook = {
+  webhookAddress: hostPort.default('0.0.0.0:15017'),
+  /** Serving certificate and key files for the webhook; unset: generated at start (as istiod). */
+  webhookCert: z.string().optional(),
+  webhookKey: z.string().optional(),
+  /** `NAME.NAMESPACE` of the webhook's Service, named in the generated certificate. */
+  webhookService: z
+    .string()
+    .regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'expected NAME.NAMESPACE')
+    .default('meshplane.meshplane-system'),
+};
+
 const commonServing = {
   xdsAddress: hostPort.default('0.0.0.0:15010'),
   httpAddress: hostPort.default('0.0.0.0:15014'),
@@ -35,36 +67,38 @@ export const discoveryOptions = z.object({
   kubeconfig: z.string().optional(),
   /** Service registries besides ServiceEntry (always on); `kubernetes` is implied by --kubeconfig. */
   registries: registries.optional(),
-  /** Only namespaces with all these labels are read (istiod's discoverySelectors, matchLabels). */
-  namespaceSelector: z
-    .string()
-    .transform((s, ctx) => {
-      const out: Record<string, string> = {};
-      for (const pair of s.split(',').filter(Boolean)) {
-        const [k, v, ...rest] = pair.split('=');
-        if (!k || v === undefined || rest.length > 0) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `expected key=value[,key=value], got ${JSON.stringify(pair)}`,
-          });
-          return z.NEVER;
-        }
-        out[k.trim()] = v.trim();
-      }
-      return out;
-    })
-    .optional(),
+  namespaceSelector,
   consulAddress: z.string().url().optional(),
   eurekaUrl: z.string().url().optional(),
-  webhookAddress: hostPort.default('0.0.0.0:15017'),
-  /** Serving certificate and key files for the webhook; unset: generated at start (as istiod). */
-  webhookCert: z.string().optional(),
-  webhookKey: z.string().optional(),
-  /** `NAME.NAMESPACE` of the webhook's Service, named in the generated certificate. */
-  webhookService: z
-    .string()
-    .regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'expected NAME.NAMESPACE')
-    .default('meshplane.meshplane-system'),
+  ...webhook,
+  /**
+   * Also serve Galley's MCP here for Pilots in other processes; unset: MCP between the two halves
+   * runs over 127.0.0.1 on a free port, reachable by nothing else.
+   */
+  mcpAddress: hostPort.optional(),
+  ...commonServing,
+});
+
+/** `meshplane galley`: sources, validation and the MCP server, no xDS. */
+export const galleyOptions = z.object({
+  command: z.literal('galley'),
+  configDir: z.string().optional(),
+  kubeconfig: z.string().optional(),
+  namespaceSelector,
+  mcpAddress: hostPort.default('0.0.0.0:9901'),
+  httpAddress: hostPort.default('0.0.0.0:15014'),
+  ...webhook,
+  logLevel: commonServing.logLevel,
+  domainSuffix: commonServing.domainSuffix,
+});
+
+/** `meshplane pilot`: config from Galley over MCP, registries, xDS. */
+export const pilotOptions = z.object({
+  command: z.literal('pilot'),
+  mcpServer: hostPort,
+  registries: registries.optional(),
+  consulAddress: z.string().url().optional(),
+  eurekaUrl: z.string().url().optional(),
   ...commonServing,
 });
 
@@ -74,9 +108,16 @@ export const validateOptions = z.object({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('warn'),
 });
 
-export const options = z.discriminatedUnion('command', [discoveryOptions, validateOptions]);
+export const options = z.discriminatedUnion('command', [
+  discoveryOptions,
+  galleyOptions,
+  pilotOptions,
+  validateOptions,
+]);
 
 export type DiscoveryOptions = z.infer<typeof discoveryOptions>;
+export type GalleyOptions = z.infer<typeof galleyOptions>;
+export type PilotOptions = z.infer<typeof pilotOptions>;
 export type ValidateOptions = z.infer<typeof validateOptions>;
 export type Options = z.infer<typeof options>;
 
@@ -97,6 +138,16 @@ const FLAG_TO_KEY: Record<string, string> = {
   'debounce-after': 'debounceAfterMs',
   'debounce-max': 'debounceMaxMs',
   'domain-suffix': 'domainSuffix',
+  'mcp-address': 'mcpAddress',
+  'mcp-server': 'mcpServer',
+};
+
+/** The flags each command accepts (a flag of another command is an error, not silently dropped). */
+const COMMAND_SHAPES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  discovery: discoveryOptions.shape,
+  galley: galleyOptions.shape,
+  pilot: pilotOptions.shape,
+  validate: validateOptions.shape,
 };
 
 export type ParseArgsResult = { ok: true; options: Options } | { ok: false; error: string };
@@ -120,6 +171,9 @@ export function parseArgs(argv: readonly string[]): ParseArgsResult {
     const flag = arg.slice(2, eq >= 0 ? eq : undefined);
     const key = FLAG_TO_KEY[flag];
     if (!key) return { ok: false, error: `unknown flag --${flag}\n${usage()}` };
+    const shape = COMMAND_SHAPES[command];
+    if (shape && !(key in shape))
+      return { ok: false, error: `${command} does not take --${flag}\n${usage()}` };
     const value = eq >= 0 ? arg.slice(eq + 1) : rest[++i];
     if (value === undefined) return { ok: false, error: `--${flag} needs a value` };
     raw[key] = value;
@@ -143,6 +197,12 @@ export function usage(): string {
     '                      [--webhook-address H:P] [--webhook-cert FILE --webhook-key FILE]',
     '                      [--webhook-service NAME.NAMESPACE]',
     '                      [--debounce-after MS] [--debounce-max MS] [--log-level LEVEL]',
+    '                      [--mcp-address H:P]',
+    '  meshplane galley [--config-dir DIR] [--kubeconfig FILE] [--namespace-selector k=v,...]',
+    '                   [--mcp-address H:P] [--http-address H:P] [--webhook-address H:P]',
+    '                   [--webhook-cert FILE --webhook-key FILE] [--log-level LEVEL]',
+    '  meshplane pilot --mcp-server H:P [--registries kubernetes] [--xds-address H:P]',
+    '                  [--http-address H:P] [--debounce-after MS] [--debounce-max MS] [--log-level LEVEL]',
     '  meshplane validate -f FILE [-f FILE...]',
   ].join('\n');
 }

@@ -1,16 +1,26 @@
 /**
  * Several registries seen as one (Istio's aggregate controller): what Pilot's PushContext reads.
  *
- * Same host in two registries — the rule, chosen to be deterministic and predictable:
- * - the host belongs to the FIRST registry, in constructor order, that lists any service with
- *   that hostname. Every service of that registry with that hostname is returned (they differ by
- *   namespace; the PushContext picks by visibility); services with that hostname in later
- *   registries are hidden from `services()`;
- * - the endpoints of a winning service are its own endpoints plus the endpoints of every hidden
- *   service with the same hostname in later registries, de-duplicated by address, port and service
- *   port name (first seen wins) and sorted. So a host moving between registries (a VM in a
- *   ServiceEntry joined by Consul instances) keeps every instance reachable while one definition
- *   (ports, resolution) decides the clusters.
+ * Endpoint shards: every member registry keeps its own services and endpoints (its shard) and
+ * reports its own changes; the aggregate only merges them when read, so one registry's outage
+ * (Consul or Eureka serving its last known endpoints, stale) or churn never touches another's.
+ *
+ * Same host in two registries — the rule, deterministic and independent of timing:
+ * - **Precedence** is the constructor order. meshplane's wiring (discovery.ts) orders it
+ *   ServiceEntry (explicit config), then Kubernetes, then Consul and Eureka in the order
+ *   `--registries` names them.
+ * - The host belongs to the FIRST registry that lists any service with that hostname. Every
+ *   service of that registry with that hostname is returned (they differ by namespace; the
+ *   PushContext picks by visibility); services with that hostname in later registries are hidden
+ *   from `services()`: one definition (ports, resolution, labels) decides the clusters.
+ * - Endpoints, mode `merge` (the default): the endpoints of a winning service are its own plus
+ *   those of every hidden service with the same hostname in later registries, de-duplicated by
+ *   address, port and service port name (earlier registry wins) and sorted. A host moving between
+ *   registries (a ServiceEntry joined by Consul instances, Kubernetes pods beside Eureka VMs)
+ *   keeps every instance reachable; a later registry's endpoints serve only under the port names
+ *   the winning definition has.
+ * - Endpoints, mode `first`: only the winning registry's endpoints; later registries' instances
+ *   of that host are ignored (for a migration that must cut over at once).
  * Istio itself merges only Kubernetes clusters and otherwise lists duplicates, leaving the choice to
  * the PushContext; we resolve it here once so every consumer agrees.
  *
@@ -40,13 +50,23 @@ function compareServices(a: Service, b: Service): number {
   return 0;
 }
 
+/** How endpoints of the same host from several registries combine (see above). */
+export type SameHostEndpoints = 'merge' | 'first';
+
+export interface AggregateOptions {
+  readonly sameHost?: SameHostEndpoints;
+}
+
 export class AggregateRegistry implements ServiceRegistry {
   readonly provider = 'aggregate';
   private readonly members: ServiceRegistry[];
   private readonly handlers: RegistryChangeHandler[] = [];
   private view: MergedView | undefined;
 
-  constructor(registries: readonly ServiceRegistry[] = []) {
+  private readonly sameHost: SameHostEndpoints;
+
+  constructor(registries: readonly ServiceRegistry[] = [], options: AggregateOptions = {}) {
+    this.sameHost = options.sameHost ?? 'merge';
     this.members = [];
     for (const r of registries) this.addRegistry(r);
   }
@@ -77,7 +97,7 @@ export class AggregateRegistry implements ServiceRegistry {
     const owner = this.members[ownerIndex]!;
     const own = owner.endpoints(service);
     const hidden = view.hidden.get(service.hostname);
-    if (!hidden || hidden.length === 0) return own;
+    if (!hidden || hidden.length === 0 || this.sameHost === 'first') return own;
     const seen = new Map<string, Endpoint>();
     const add = (ep: Endpoint): void => {
       const k = `${ep.address}|${ep.port}|${ep.servicePortName}`;

@@ -9,7 +9,9 @@
  * - `pilot_xds` (connected proxies), `pilot_services`: gauges read when scraped;
  * - `pilot_xds_pushes{type}`, `pilot_xds_push_time{type}`, `pilot_proxy_convergence_time`,
  *   `pilot_debounce_time`, `pilot_total_xds_rejects{type}`: istiod's pilot/pkg/xds monitoring,
- *   with its histogram buckets and its `type` values (`cds`, `eds`, `lds`, `rds`, ...).
+ *   with its histogram buckets and its `type` values (`cds`, `eds`, `lds`, `rds`, ...);
+ * - `meshplane_registry_stale{provider}`, `meshplane_registry_sync_errors_total{provider}`: the
+ *   reachability of the remote registries (Consul, Eureka); meshplane's own, istiod has none.
  *
  * Every metric lives in one Registry owned by the wiring (never prom-client's global default
  * registry), so several instances (tests, a Galley and a Pilot in one process) never collide.
@@ -54,6 +56,17 @@ export interface XdsMetrics {
   debounced(ms: number): void;
 }
 
+/**
+ * What a remote service registry (Consul, Eureka) reports about its reachability (issue 7):
+ * meshplane's own names, since istiod has no equivalent.
+ */
+export interface RegistrySyncMetrics {
+  /** `meshplane_registry_stale{provider}`: 1 while last known endpoints are served for lack of answers. */
+  registryStale(provider: string, stale: boolean): void;
+  /** `meshplane_registry_sync_errors_total{provider}`: one failed request to the registry. */
+  registrySyncError(provider: string): void;
+}
+
 /** istiod's `type` label: `cds`, `eds`, `lds`, `rds`, `sds`; any other type URL as is. */
 export function metricType(typeUrl: string): string {
   const short = shortTypeName(typeUrl);
@@ -71,7 +84,9 @@ export interface MeshplaneMetricsOptions {
 const PUSH_BUCKETS = [0.01, 0.1, 1, 3, 5, 10, 20, 30];
 const CONVERGENCE_BUCKETS = [0.1, 0.5, 1, 3, 5, 10, 20, 30];
 
-export class MeshplaneMetrics implements ValidationMetrics, ConfigEventMetrics, XdsMetrics {
+export class MeshplaneMetrics
+  implements ValidationMetrics, ConfigEventMetrics, XdsMetrics, RegistrySyncMetrics
+{
   readonly registry: Registry;
   private connectedProxies: () => number = () => 0;
   private services: () => number = () => 0;
@@ -83,6 +98,8 @@ export class MeshplaneMetrics implements ValidationMetrics, ConfigEventMetrics, 
   private readonly pushTime: Histogram<'type'>;
   private readonly convergence: Histogram;
   private readonly debounceTime: Histogram;
+  private readonly registryStaleGauge: Gauge<'provider'>;
+  private readonly registrySyncErrors: Counter<'provider'>;
 
   constructor(options: MeshplaneMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -155,6 +172,18 @@ export class MeshplaneMetrics implements ValidationMetrics, ConfigEventMetrics, 
       buckets: PUSH_BUCKETS,
       registers,
     });
+    this.registryStaleGauge = new Gauge({
+      name: 'meshplane_registry_stale',
+      help: 'Whether a service registry is unreachable and its last known endpoints are served (1) or not (0).',
+      labelNames: ['provider'],
+      registers,
+    });
+    this.registrySyncErrors = new Counter({
+      name: 'meshplane_registry_sync_errors_total',
+      help: 'Failed requests from a service registry adapter to its registry.',
+      labelNames: ['provider'],
+      registers,
+    });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -205,5 +234,13 @@ export class MeshplaneMetrics implements ValidationMetrics, ConfigEventMetrics, 
 
   debounced(ms: number): void {
     this.debounceTime.observe(Math.max(0, ms) / 1000);
+  }
+
+  registryStale(provider: string, stale: boolean): void {
+    this.registryStaleGauge.set({ provider }, stale ? 1 : 0);
+  }
+
+  registrySyncError(provider: string): void {
+    this.registrySyncErrors.inc({ provider });
   }
 }

@@ -1,0 +1,82 @@
+/**
+ * `meshplane galley` and `meshplane pilot`: one half of the control plane plus its HTTP
+ * monitoring address (`/ready`, `/healthz`, `/metrics`, `/debug/...`). The HTTP server comes up
+ * first, so probes see 503 while the component loads, then 200 once it is ready.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Galley } from './galley/galley.js';
+import type { GalleyOptions, PilotOptions } from './options.js';
+import { McpPilot } from './pilot/mcp-pilot.js';
+import { startMonitoringServer } from './pilot/monitoring-server.js';
+import type { Logger } from './util/log.js';
+import { MeshplaneMetrics } from './util/metrics.js';
+
+interface Component {
+  start(): Promise<unknown>;
+  stop(): Promise<void>;
+  isReady(): boolean;
+  debugViews(): Record<string, () => unknown>;
+}
+
+export class ComponentServer {
+  private http: FastifyInstance | undefined;
+  private readonly metrics = new MeshplaneMetrics({ processMetrics: true });
+  private readonly component: Component;
+
+  constructor(
+    private readonly options: GalleyOptions | PilotOptions,
+    private readonly logger: Logger,
+  ) {
+    const o = options;
+    this.component =
+      o.command === 'galley'
+        ? new Galley({
+            configDir: o.configDir,
+            kubeconfig: o.kubeconfig,
+            // Galley alone serves Pilots that may run the Kubernetes registry: watch core objects.
+            watchCore: true,
+            namespaceSelector: o.namespaceSelector,
+            mcpAddress: o.mcpAddress,
+            webhookAddress: o.webhookAddress,
+            webhookCert: o.webhookCert,
+            webhookKey: o.webhookKey,
+            webhookService: o.webhookService,
+            domainSuffix: o.domainSuffix,
+            logger,
+            metrics: this.metrics,
+          })
+        : new McpPilot({
+            mcpServer: o.mcpServer,
+            registries: o.registries ?? [],
+            consulAddress: o.consulAddress,
+            eurekaUrl: o.eurekaUrl,
+            xdsAddress: o.xdsAddress,
+            debounceAfterMs: o.debounceAfterMs,
+            debounceMaxMs: o.debounceMaxMs,
+            domainSuffix: o.domainSuffix,
+            logger,
+            metrics: this.metrics,
+          });
+  }
+
+  async start(): Promise<void> {
+    const component = this.component;
+    this.http = await startMonitoringServer({
+      address: this.options.httpAddress,
+      logger: this.logger,
+      isReady: () => component.isReady(),
+      metrics: this.metrics,
+      debug: component.debugViews(),
+    });
+    await component.start();
+    this.logger.info(
+      { command: this.options.command, http: this.options.httpAddress },
+      `meshplane ${this.options.command} ready`,
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.component.stop();
+    await this.http?.close();
+  }
+}

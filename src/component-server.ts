@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { Galley } from './galley/galley.js';
 import type { GalleyOptions, PilotOptions } from './options.js';
 import { McpPilot } from './pilot/mcp-pilot.js';
-import { startMonitoringServer } from './pilot/monitoring-server.js';
+import { startMonitoringServer, type DebugView } from './pilot/monitoring-server.js';
 import type { Logger } from './util/log.js';
 import { MeshplaneMetrics } from './util/metrics.js';
 
@@ -15,7 +15,7 @@ interface Component {
   start(): Promise<unknown>;
   stop(): Promise<void>;
   isReady(): boolean;
-  debugViews(): Record<string, () => unknown>;
+  debugViews(): Record<string, DebugView>;
 }
 
 export class ComponentServer {

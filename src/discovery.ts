@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { Galley } from './galley/galley.js';
 import type { DiscoveryOptions } from './options.js';
 import { McpPilot } from './pilot/mcp-pilot.js';
-import { startMonitoringServer } from './pilot/monitoring-server.js';
+import { startMonitoringServer, type DebugView } from './pilot/monitoring-server.js';
 import { moduleLogger, type Logger } from './util/log.js';
 import { MeshplaneMetrics } from './util/metrics.js';
 
@@ -40,24 +40,26 @@ export class Discovery {
         throw new Error(`--registries: registry ${r} is not built yet`);
     }
     const logger = this.root;
-    const galleyViews = (): Record<string, () => unknown> => this.galley?.debugViews() ?? {};
-    const pilotViews = (): Record<string, () => unknown> => this.pilot?.debugViews() ?? {};
+    const galleyViews = (): Record<string, DebugView> => this.galley?.debugViews() ?? {};
+    const pilotViews = (): Record<string, DebugView> => this.pilot?.debugViews() ?? {};
     this.http = await startMonitoringServer({
       address: opts.httpAddress,
       logger,
       isReady: () => this.configLoaded && (this.pilot?.isReady() ?? false),
       metrics: this.metrics,
       debug: {
-        syncz: () => pilotViews()['syncz']?.() ?? [],
-        configz: () => ({
-          version: (pilotViews()['configz']?.() as { version?: unknown } | undefined)?.version,
+        syncz: (q) => pilotViews()['syncz']?.(q) ?? [],
+        configz: (q) => ({
+          version: (pilotViews()['configz']?.(q) as { version?: unknown } | undefined)?.version,
           configs: this.galley?.configs() ?? [],
           rejected: this.galley?.rejected() ?? [],
         }),
-        registryz: () => pilotViews()['registryz']?.() ?? [],
-        push_status: () => pilotViews()['push_status']?.() ?? {},
-        mcpz: () => galleyViews()['mcpz']?.() ?? {},
-        mcp: () => pilotViews()['mcp']?.() ?? {},
+        registryz: (q) => pilotViews()['registryz']?.(q) ?? [],
+        endpointz: (q) => pilotViews()['endpointz']?.(q) ?? [],
+        config_dump: (q) => pilotViews()['config_dump']?.(q) ?? {},
+        push_status: (q) => pilotViews()['push_status']?.(q) ?? {},
+        mcpz: (q) => galleyViews()['mcpz']?.(q) ?? {},
+        mcp: (q) => pilotViews()['mcp']?.(q) ?? {},
       },
     });
     const kube = Boolean(opts.kubeconfig) || registryNames.has('kubernetes');

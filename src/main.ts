@@ -7,6 +7,7 @@ import { ComponentServer } from './component-server.js';
 import { Discovery } from './discovery.js';
 import { runValidate } from './galley/validate-command.js';
 import { parseArgs } from './options.js';
+import { runProxyStatus } from './proxy-status-command.js';
 import { configureLogger } from './util/log.js';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -18,6 +19,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const options = parsed.options;
   if (options.command === 'validate') {
     return runValidate(options.files, (line) => process.stdout.write(`${line}\n`));
+  }
+  if (options.command === 'proxy-status') {
+    return runProxyStatus(
+      options.server,
+      (line) => process.stdout.write(`${line}\n`),
+      (line) => process.stderr.write(`${line}\n`),
+    );
   }
   const logger = configureLogger(options.logLevel);
   const discovery =

@@ -108,17 +108,27 @@ export const validateOptions = z.object({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('warn'),
 });
 
+/** `meshplane proxy-status`: the sync state of every proxy connected to a running meshplane. */
+export const proxyStatusOptions = z.object({
+  command: z.literal('proxy-status'),
+  /** The monitoring address (`/debug/syncz`). */
+  server: z.string().url().default('http://127.0.0.1:15014'),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('warn'),
+});
+
 export const options = z.discriminatedUnion('command', [
   discoveryOptions,
   galleyOptions,
   pilotOptions,
   validateOptions,
+  proxyStatusOptions,
 ]);
 
 export type DiscoveryOptions = z.infer<typeof discoveryOptions>;
 export type GalleyOptions = z.infer<typeof galleyOptions>;
 export type PilotOptions = z.infer<typeof pilotOptions>;
 export type ValidateOptions = z.infer<typeof validateOptions>;
+export type ProxyStatusOptions = z.infer<typeof proxyStatusOptions>;
 export type Options = z.infer<typeof options>;
 
 const FLAG_TO_KEY: Record<string, string> = {
@@ -140,6 +150,7 @@ const FLAG_TO_KEY: Record<string, string> = {
   'domain-suffix': 'domainSuffix',
   'mcp-address': 'mcpAddress',
   'mcp-server': 'mcpServer',
+  server: 'server',
 };
 
 /** The flags each command accepts (a flag of another command is an error, not silently dropped). */
@@ -148,6 +159,7 @@ const COMMAND_SHAPES: Readonly<Record<string, Readonly<Record<string, unknown>>>
   galley: galleyOptions.shape,
   pilot: pilotOptions.shape,
   validate: validateOptions.shape,
+  'proxy-status': proxyStatusOptions.shape,
 };
 
 export type ParseArgsResult = { ok: true; options: Options } | { ok: false; error: string };
@@ -204,5 +216,6 @@ export function usage(): string {
     '  meshplane pilot --mcp-server H:P [--registries kubernetes] [--xds-address H:P]',
     '                  [--http-address H:P] [--debounce-after MS] [--debounce-max MS] [--log-level LEVEL]',
     '  meshplane validate -f FILE [-f FILE...]',
+    '  meshplane proxy-status [--server URL]   (default http://127.0.0.1:15014)',
   ].join('\n');
 }

@@ -25,6 +25,9 @@ import {
 import { ServiceEntryRegistry } from '../registry/serviceentry/controller.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import type { MeshplaneMetrics } from '../util/metrics.js';
+import { buildPilotDebugViews } from './debug/pilot-debug-views.js';
+import type { DebugView } from './monitoring-server.js';
+import { buildGeneratorMap } from './generators/index.js';
 import { Pilot } from './pilot.js';
 
 export type RegistryName = 'kubernetes' | 'consul' | 'eureka' | 'serviceentry';
@@ -138,18 +141,19 @@ export class McpPilot {
   }
 
   /** Debug views (`/debug/<name>`) Pilot contributes to whichever HTTP server hosts it. */
-  debugViews(): Record<string, () => unknown> {
+  debugViews(): Record<string, DebugView> {
+    const pilotViews = buildPilotDebugViews({
+      connections: () => this.pilot?.connections() ?? [],
+      pushContext: () => this.pilot?.pushContext(),
+      // The same map Pilot serves from (pilot.ts builds it with no extras).
+      generators: buildGeneratorMap(),
+    });
     return {
-      syncz: () => this.pilot?.connections() ?? [],
+      ...pilotViews,
       mcp: () => this.client.status(),
       configz: () => ({
         version: this.pilot?.pushContext().version,
         configs: ISTIO_KINDS.flatMap((k) => [...this.store.list(k)]),
-      }),
-      registryz: () => this.pilot?.pushContext().services() ?? [],
-      push_status: () => ({
-        version: this.pilot?.pushContext().version,
-        warnings: this.pilot?.pushContext().warnings ?? [],
       }),
     };
   }

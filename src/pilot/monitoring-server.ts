@@ -10,11 +10,17 @@ export interface MonitoringOptions {
   readonly logger: Logger;
   /** 200 on /ready only once the initial config is loaded and xDS is serving (design §3). */
   readonly isReady: () => boolean;
-  /** Debug views served as JSON under /debug/<name>. */
-  readonly debug: Readonly<Record<string, () => unknown>>;
+  /** Debug views served as JSON under /debug/<name>; each gets the query string (`?proxyID=`). */
+  readonly debug: Readonly<Record<string, DebugView>>;
   /** `GET /metrics` in Prometheus text format (e.g. a `MeshplaneMetrics`); 404 when unset. */
   readonly metrics?: MetricsExposition;
 }
+
+/**
+ * One debug view. A view that cannot answer throws an error carrying `statusCode` (400, 404);
+ * fastify replies with it.
+ */
+export type DebugView = (query: Readonly<Record<string, string | undefined>>) => unknown;
 
 /** What `/metrics` serves: a prom-client registry's exposition. */
 export interface MetricsExposition {
@@ -26,6 +32,16 @@ export function splitHostPort(address: string): { host: string; port: number } {
   const idx = address.lastIndexOf(':');
   const host = address.slice(0, idx).replace(/^\[(.*)\]$/, '$1');
   return { host, port: Number(address.slice(idx + 1)) };
+}
+
+function queryOf(query: unknown): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  if (typeof query !== 'object' || query === null) return out;
+  for (const [k, v] of Object.entries(query)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v) && typeof v[0] === 'string') out[k] = v[0];
+  }
+  return out;
 }
 
 /** The routes, not listening yet (in-process tests use `inject`). */
@@ -42,7 +58,7 @@ export function buildMonitoringApp(opts: Omit<MonitoringOptions, 'address'>): Fa
     return reply.code(503).send({ status: 'not ready' });
   });
   for (const [name, view] of Object.entries(opts.debug)) {
-    app.get(`/debug/${name}`, async () => view());
+    app.get(`/debug/${name}`, async (req) => view(queryOf(req.query)));
   }
   app.get('/debug', async () => ({ endpoints: Object.keys(opts.debug).map((n) => `/debug/${n}`) }));
   const metrics = opts.metrics;

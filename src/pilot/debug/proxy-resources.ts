@@ -1,0 +1,51 @@
+/**
+ * What a connected proxy was last given, regenerated: the generators of its current subscription
+ * run on the current PushContext. For a proxy that has ACKed, this is what it holds (generation is
+ * deterministic, design §6.4); while a push is in flight it is what it is about to get. The ADS
+ * layer does not keep decoded copies of what it sent (it shares encoded bytes across streams), so
+ * regenerating is the honest cheap answer. Pure: no I/O, never throws on a bad node id.
+ *
+ * The proxy is rebuilt from its node id: the node metadata (labels, GENERATOR) is not in the
+ * connection view, so a free-form id is taken as a proxyless gRPC client (the only kind that may
+ * use one), and label-selected config (Sidecar workloadSelector, gateway selectors) sees no labels.
+ */
+import type { PushContext } from '../../model/push-context.js';
+import { isProxyless, parseProxy, type Proxy } from '../../model/proxy.js';
+import { fullPush } from '../../model/push-request.js';
+import type { ConnectionInfo } from '../../xds/connection-types.js';
+import { GRPC_PREFIX, type GeneratorMap, type Resource } from '../generators/types.js';
+
+/** The Proxy behind a node id, as far as the id tells. */
+export function proxyFromId(proxyId: string): Proxy | undefined {
+  const plain = parseProxy({ id: proxyId });
+  if (plain.ok) return plain.proxy;
+  const grpc = parseProxy({ id: proxyId, metadata: { GENERATOR: 'grpc' } });
+  return grpc.ok ? grpc.proxy : undefined;
+}
+
+export interface ProxyTypeResources {
+  readonly typeUrl: string;
+  readonly resources: readonly Resource[];
+}
+
+/** Resources per subscribed type of one connection, in the connection's type order. */
+export function proxyResources(
+  push: PushContext,
+  generators: GeneratorMap,
+  conn: ConnectionInfo,
+): ProxyTypeResources[] | undefined {
+  const proxy = proxyFromId(conn.proxyId);
+  if (!proxy) return undefined;
+  const request = fullPush('full', 0);
+  return conn.types.map((t) => {
+    const generator = generators.get(isProxyless(proxy) ? GRPC_PREFIX + t.typeUrl : t.typeUrl);
+    if (!generator) return { typeUrl: t.typeUrl, resources: [] };
+    const watched = { typeUrl: t.typeUrl, wildcard: t.wildcard, names: new Set(t.names) };
+    const resources = generator.generate({ push, proxy, watched, request });
+    const wanted = new Set(t.names);
+    return {
+      typeUrl: t.typeUrl,
+      resources: t.wildcard || wanted.size === 0 ? resources : resources.filter((r) => wanted.has(r.name)),
+    };
+  });
+}

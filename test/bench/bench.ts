@@ -20,6 +20,7 @@ import { runChange, type BenchContext, type ChangeScenario } from './scenarios/c
 import { endpointChurn } from './scenarios/endpoint-churn.js';
 import { routeChange } from './scenarios/route-change.js';
 import { serviceAdded } from './scenarios/service-added.js';
+import { SplitProcess } from './split-process.js';
 
 export const CHANGE_SCENARIOS: readonly ChangeScenario[] = [endpointChurn, routeChange, serviceAdded];
 
@@ -51,6 +52,11 @@ export interface BenchOptions {
   readonly meshplaneLog?: string;
   /** Size of the small-push floor reported beside the per-scenario floors (0: skip). */
   readonly floorBaselineBytes: number;
+  /**
+   * `single` (default): `meshplane discovery`; `split`: `meshplane galley` and `meshplane pilot` in
+   * two processes, the clients on Pilot (issue 5: the cost of the MCP hop between processes).
+   */
+  readonly topology?: 'single' | 'split';
   /** Progress lines (stderr in the CLI). */
   readonly progress?: (line: string) => void;
 }
@@ -91,21 +97,27 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   progress(`generating ${o.services} services × ${o.endpoints} endpoints in ${dir}`);
   await generateConfig(spec);
 
-  let meshplane: MeshplaneProcess | undefined;
+  let meshplane: MeshplaneProcess | SplitProcess | undefined;
   let load: LoadGenerator | undefined;
   let floor: FloorServer | undefined;
   try {
     const started = Date.now();
-    meshplane = await MeshplaneProcess.start({
+    const start = {
       configDir: dir,
       logLevel: o.logLevel,
       cpuProfDir: o.cpuProfDir,
       logFile: o.meshplaneLog,
-      extraArgs: ['--debounce-after', String(o.debounceMs)],
-    });
+    };
+    const debounce = ['--debounce-after', String(o.debounceMs)];
+    meshplane =
+      o.topology === 'split'
+        ? await SplitProcess.start({ ...start, pilotArgs: debounce })
+        : await MeshplaneProcess.start({ ...start, extraArgs: debounce });
     const startupMs = Date.now() - started;
     const startupRssMb = mb(memory(meshplane.pid).rssBytes);
-    progress(`meshplane ready in ${startupMs} ms (pid ${meshplane.pid}, ${startupRssMb} MB)`);
+    progress(
+      `meshplane ${o.topology ?? 'single'} ready in ${startupMs} ms (pid ${meshplane.pid}, ${startupRssMb} MB)`,
+    );
 
     load = await LoadGenerator.start({
       target: meshplane.xdsAddress,
@@ -181,6 +193,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         shape: o.shape,
         workers: o.workers,
         debounceMs: o.debounceMs,
+        topology: o.topology ?? 'single',
         commit: gitCommit(),
         node: process.version,
         cpus: cpus().length,

@@ -75,6 +75,8 @@ export interface BenchConfig {
   readonly shape: string;
   readonly workers: number;
   readonly debounceMs: number;
+  /** `single`: meshplane discovery; `split`: meshplane galley + meshplane pilot (issue 5). */
+  readonly topology?: string;
   readonly commit?: string;
   readonly node: string;
   readonly cpus: number;
@@ -113,7 +115,8 @@ export function formatReport(r: BenchResult): string {
   const c = r.config;
   const lines = [
     `meshplane bench: N=${c.clients} clients (${c.shape}, ${c.mode}), M=${c.services} services × K=${c.endpoints} endpoints, ` +
-      `${c.workers} load processes, debounce ${c.debounceMs} ms, node ${c.node}, ${c.cpus} CPUs`,
+      `${c.workers} load processes, debounce ${c.debounceMs} ms, node ${c.node}, ${c.cpus} CPUs` +
+      (c.topology ? `, topology ${c.topology}` : ''),
     `startup: ready in ${ms(r.startupMs)}, RSS ${r.startupRssMb} MB`,
   ];
   const b = r.floorBaseline;

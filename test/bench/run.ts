@@ -5,9 +5,13 @@
  *   --clients N --services M --endpoints K --mode sotw|delta --shape proxyless|sidecar
  *   --workers W --repeat R --scenarios a,b --floor-rounds F --timeout-ms T --settle-ms S --steady-wait-ms W
  *   --debounce-ms D --log-level L --floor-baseline-bytes B --dir DIR --keep-dir --cpu-prof DIR
- *   --meshplane-log FILE --json
+ *   --meshplane-log FILE --json --topology single|split|compare
+ *
+ * `--topology compare` runs the bench against `meshplane discovery` and then against
+ * `meshplane galley` + `meshplane pilot`, and prints the extra latency of the hop (issue 5).
  */
 import { CHANGE_SCENARIOS, DEFAULT_OPTIONS, runBench, type BenchOptions } from './bench.js';
+import { compareTopologies, formatHop } from './hop.js';
 import { formatReport } from './report.js';
 
 function usage(): string {
@@ -18,12 +22,14 @@ function usage(): string {
       ']',
     '       [--floor-rounds F] [--timeout-ms T] [--settle-ms S] [--steady-wait-ms W] [--debounce-ms D] [--log-level L]',
     '       [--floor-baseline-bytes B] [--dir DIR] [--keep-dir] [--cpu-prof DIR] [--meshplane-log FILE] [--json]',
+    '       [--topology single|split|compare]',
   ].join('\n');
 }
 
-function parse(argv: string[]): { options: BenchOptions; json: boolean } {
+function parse(argv: string[]): { options: BenchOptions; json: boolean; compare: boolean } {
   const o: Record<string, unknown> = { ...DEFAULT_OPTIONS };
   let json = false;
+  let compare = false;
   const num = (flag: string, v: string | undefined): number => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < 0)
@@ -100,6 +106,14 @@ function parse(argv: string[]): { options: BenchOptions; json: boolean } {
       case '--json':
         json = true;
         break;
+      case '--topology': {
+        const v = value();
+        if (v !== 'single' && v !== 'split' && v !== 'compare')
+          throw new Error('--topology is single, split or compare');
+        if (v === 'compare') compare = true;
+        else o['topology'] = v;
+        break;
+      }
       case '--help':
       case '-h':
         process.stdout.write(`${usage()}\n`);
@@ -109,7 +123,7 @@ function parse(argv: string[]): { options: BenchOptions; json: boolean } {
         throw new Error(`unknown flag ${arg}\n${usage()}`);
     }
   }
-  return { options: o as unknown as BenchOptions, json };
+  return { options: o as unknown as BenchOptions, json, compare };
 }
 
 async function main(): Promise<number> {
@@ -120,8 +134,22 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: ${(err as Error).message}\n`);
     return 2;
   }
-  const { options, json } = parsed;
-  const result = await runBench({ ...options, progress: (l) => process.stderr.write(`[bench] ${l}\n`) });
+  const { options, json, compare } = parsed;
+  const progress = (l: string): void => void process.stderr.write(`[bench] ${l}\n`);
+  if (compare) {
+    const hop = await compareTopologies({ ...options, progress });
+    process.stdout.write(
+      json
+        ? `${JSON.stringify(hop, null, 2)}\n`
+        : `${formatReport(hop.single)}\n\n${formatReport(hop.split)}\n\n${formatHop(hop)}\n`,
+    );
+    const results = [hop.single, hop.split];
+    const converged = results.every((r) =>
+      r.scenarios.every((s) => s.convergence.converged === s.convergence.count),
+    );
+    return converged ? 0 : 1;
+  }
+  const result = await runBench({ ...options, progress });
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatReport(result)}\n`);
   const allConverged = result.scenarios.every((s) => s.convergence.converged === s.convergence.count);
   return allConverged ? 0 : 1;

@@ -6,7 +6,6 @@
  */
 import type { Change, ConfigSpec } from '../config-gen.js';
 import type { LoadGenerator } from '../load-generator.js';
-import type { MeshplaneProcess } from '../meshplane-process.js';
 import { cpuSeconds, machineCpu, memory, resetPeak, RssSampler } from '../proc-stats.js';
 import { nowMs } from '../protocol.js';
 import { latencyStats, mb, type LatencyStats, type Target } from '../report.js';
@@ -14,7 +13,8 @@ import { latencyStats, mb, type LatencyStats, type Target } from '../report.js';
 export interface BenchContext {
   readonly spec: ConfigSpec;
   readonly load: LoadGenerator;
-  readonly meshplane: MeshplaneProcess;
+  /** The process the clients talk to (meshplane discovery, or Pilot when split). */
+  readonly meshplane: { readonly pid: number };
   readonly timeoutMs: number;
   /** No response for this long means meshplane is done pushing. */
   readonly settleMs: number;

@@ -48,10 +48,29 @@ export interface NodeMessage {
   client_features?: string[];
 }
 
+/**
+ * A request's name list as the server's decoder hands it over (request-decoder.ts): the names
+ * other than `*` as an interned Set (name-sets.ts), whether `*` was listed, and how many entries
+ * the list had.
+ */
+export interface NameList {
+  readonly names: ReadonlySet<string>;
+  readonly wildcard: boolean;
+  readonly count: number;
+}
+
+/** A name list resolved on demand (request-decoder.ts); `hint`: the names the stream has now. */
+export interface NameSource {
+  readonly count: number;
+  resolve(hint?: ReadonlySet<string>): NameList;
+}
+
 export interface DiscoveryRequest {
   version_info?: string;
   node?: NodeMessage | null;
   resource_names?: string[];
+  /** `resource_names`, interned on demand, when decoded by the server (request-decoder.ts). */
+  resource_names_source?: NameSource;
   type_url?: string;
   response_nonce?: string;
   error_detail?: StatusMessage | null;
@@ -69,6 +88,9 @@ export interface DeltaDiscoveryRequest {
   type_url?: string;
   resource_names_subscribe?: string[];
   resource_names_unsubscribe?: string[];
+  /** The two lists, interned, when decoded by the server (request-decoder.ts). */
+  subscribe_list?: NameList;
+  unsubscribe_list?: NameList;
   initial_resource_versions?: Record<string, string>;
   response_nonce?: string;
   error_detail?: StatusMessage | null;

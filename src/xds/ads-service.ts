@@ -3,7 +3,9 @@
  * Envoy protos shipped in @grpc/grpc-js-xds (see proto.ts). Loaded once per process.
  */
 import * as protoLoader from '@grpc/proto-loader';
-import type { ServiceDefinition } from '@grpc/grpc-js';
+import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import { preparedSerializer } from './prepared-response.js';
+import { deltaRequestDeserializer, sotwRequestDeserializer } from './request-decoder.js';
 import { PROTO_INCLUDE_DIRS } from './proto.js';
 
 export const ADS_SERVICE_NAME = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
@@ -35,4 +37,29 @@ export function adsServiceDefinition(): ServiceDefinition {
   if (!def || !('StreamAggregatedResources' in def))
     throw new Error(`${ADS_SERVICE_NAME} not found in ads.proto`);
   return def as unknown as ServiceDefinition;
+}
+
+let serverDefinition: ServiceDefinition | undefined;
+
+/**
+ * The definition the server registers: requests go through request-decoder.ts (name lists
+ * interned from their bytes, everything else by proto-loader), responses are written as prepared
+ * bytes (prepared-response.ts), so nothing is re-encoded per stream. A copy: clients built from
+ * `adsPackageDefinition()` keep proto-loader's serializers.
+ */
+export function adsServerDefinition(): ServiceDefinition {
+  if (serverDefinition) return serverDefinition;
+  const def: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(
+    adsServiceDefinition() as Record<string, MethodDefinition<unknown, unknown>>,
+  )) {
+    const decode = name === 'DeltaAggregatedResources' ? deltaRequestDeserializer : sotwRequestDeserializer;
+    def[name] = {
+      ...method,
+      requestDeserialize: decode(method.requestDeserialize),
+      responseSerialize: preparedSerializer(method.responseSerialize),
+    };
+  }
+  serverDefinition = def as ServiceDefinition;
+  return serverDefinition;
 }

@@ -1,20 +1,11 @@
 /**
  * Pure builders of what one response carries, from a type's generated resources and the
- * stream's state. The resource bytes are never touched: every `Any.value` is the shared
- * `EncodedResource.value` (encode once per version, design §5).
+ * stream's state. The resource bytes are never touched: they are the shared
+ * `EncodedResource.value`, written by prepared-response.ts (encode once per version, design §5).
  */
 import { contentHash } from '../util/hash.js';
-import type { AnyMessage, ResourceMessage } from './ads-messages.js';
 import type { EncodedResource } from './source.js';
 import { isSubscribed, type Subscription } from './type-state.js';
-
-export function toAny(resource: EncodedResource): AnyMessage {
-  return { type_url: resource.typeUrl, value: resource.value };
-}
-
-export function toResourceMessage(resource: EncodedResource): ResourceMessage {
-  return { name: resource.name, version: resource.version, resource: toAny(resource) };
-}
 
 /** Resources by name, first occurrence wins: a response never names a resource twice. */
 function byName(resources: readonly EncodedResource[]): Map<string, EncodedResource> {

@@ -86,7 +86,8 @@ export interface AdsStream {
 
 /** Names a response must carry on top of the diff (delta), accumulated until the next round. */
 export interface Pending {
-  names: Set<string>;
+  /** Shared or own; replaced, never mutated. */
+  names: ReadonlySet<string>;
   all: boolean;
 }
 

@@ -20,6 +20,8 @@ import type {
   TypeInfo,
   XdsMode,
 } from './connection-types.js';
+import type { PreparedResponse } from './prepared-response.js';
+import { NO_NAMES } from './name-sets.js';
 import type { TypeState } from './type-state.js';
 import { PUSH_ORDER, shortTypeName } from './type-urls.js';
 
@@ -37,7 +39,6 @@ export function inPushOrder(types: Iterable<string>): string[] {
 
 export abstract class XdsConnection<
   Req extends { node?: NodeMessage | null; type_url?: string },
-  Res,
 > implements AdsStream {
   id = '';
   proxy: Proxy | undefined;
@@ -54,7 +55,7 @@ export abstract class XdsConnection<
   private readonly inflight = new Set<(ok: boolean) => void>();
 
   constructor(
-    protected readonly call: ServerDuplexStream<Req, Res>,
+    protected readonly call: ServerDuplexStream<Req, PreparedResponse>,
     protected readonly deps: ConnectionDeps,
     readonly mode: XdsMode,
   ) {
@@ -132,12 +133,18 @@ export abstract class XdsConnection<
     this.handleRequest(req, typeUrl);
   }
 
-  /** Asks the loop to answer `typeUrl`, forcing `names` (delta) or everything (`all`). */
-  protected want(typeUrl: string, names: Iterable<string> = [], all = false): void {
-    const p = this.pending.get(typeUrl) ?? { names: new Set<string>(), all: false };
-    for (const n of names) p.names.add(n);
-    p.all ||= all;
-    this.pending.set(typeUrl, p);
+  /**
+   * Asks the loop to answer `typeUrl`, forcing `names` (delta) or everything (`all`). `names` is
+   * kept by reference when nothing else is pending (it may be a shared interned Set: never
+   * mutated), merged into a new Set otherwise.
+   */
+  protected want(typeUrl: string, names: ReadonlySet<string> = NO_NAMES, all = false): void {
+    const p = this.pending.get(typeUrl);
+    if (!p) this.pending.set(typeUrl, { names, all });
+    else {
+      if (names.size > 0) p.names = p.names.size === 0 ? names : new Set([...p.names, ...names]);
+      p.all ||= all;
+    }
     this.kick();
   }
 
@@ -197,7 +204,7 @@ export abstract class XdsConnection<
   }
 
   /** Writes one message, resolving once gRPC has taken it (false if the stream closed). */
-  protected write(message: Res): Promise<boolean> {
+  protected write(message: PreparedResponse): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const done = (ok: boolean): void => {
@@ -292,7 +299,7 @@ export abstract class XdsConnection<
         sentAt: s.sentAt,
         ackedVersion: s.ackedVersion,
         ackedNonce: s.ackedNonce,
-        resourceCount: s.sent.size,
+        resourceCount: this.mode === 'sotw' ? (s.sentContent?.resources.length ?? 0) : s.held.size,
         lastNackNonce: s.nack?.nonce,
         lastNackError: s.nack?.message,
       };

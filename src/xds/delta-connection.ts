@@ -3,14 +3,19 @@
  * resource the client holds and sends only what differs, with removals in `removed_resources`
  * (xDS protocol, "Incremental xDS"). A reconnecting client's `initial_resource_versions` seed
  * that table, so removals that happened while it was away are sent too (Istio #41494).
+ *
+ * A client in step with its group holds a shared content (held-resources.ts): a push is then the
+ * group's diff, computed and encoded once, written to each of its streams.
  */
-import { randomUUID } from 'node:crypto';
 import type { PushRequest } from '../model/push-request.js';
-import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from './ads-messages.js';
-import { buildDeltaContent, toResourceMessage } from './build-response.js';
+import type { DeltaDiscoveryRequest } from './ads-messages.js';
+import { buildDeltaContent } from './build-response.js';
 import { XdsConnection } from './connection.js';
 import type { Pending, Round } from './connection-types.js';
-import type { EncodedResource, GenerateResult } from './source.js';
+import { contentOf, diffContent, type ContentDiff, type TypeContent } from './content.js';
+import { HeldResources } from './held-resources.js';
+import { DeltaPrepared, PreparedCache } from './prepared-response.js';
+import type { EncodedResource } from './source.js';
 import { shouldRespondDelta } from './should-respond.js';
 import { newTypeState, type TypeState } from './type-state.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, shortTypeName } from './type-urls.js';
@@ -21,7 +26,23 @@ import { CLUSTER_TYPE, ENDPOINT_TYPE, shortTypeName } from './type-urls.js';
  */
 const REMOVED_LAST: ReadonlySet<string> = new Set([CLUSTER_TYPE, ENDPOINT_TYPE]);
 
-export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest, DeltaDiscoveryResponse> {
+/** Everything of a content, to clients that held nothing (shared per content). */
+const fullResponses = new PreparedCache<TypeContent, DeltaPrepared>();
+/** A group's diff, to clients that held the group's previous content (shared per diff). */
+const diffResponses = new PreparedCache<ContentDiff, DeltaPrepared>();
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+interface Plan {
+  readonly resources: readonly EncodedResource[];
+  readonly removed: readonly string[];
+  /** The client holds exactly `content` once this is sent. */
+  readonly complete: boolean;
+  /** Shared response for this plan, if it is the same for every stream of the group. */
+  readonly shared?: () => DeltaPrepared;
+}
+
+export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
   protected handleRequest(req: DeltaDiscoveryRequest, typeUrl: string): void {
     const state = this.types.get(typeUrl);
     const d = shouldRespondDelta(state, req, this.deps.wildcardType(typeUrl));
@@ -33,14 +54,14 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest, DeltaD
         return;
       }
       s = newTypeState(typeUrl, d.subscription);
-      if (d.initialVersions) s.sent = new Map(d.initialVersions);
+      if (d.initialVersions) s.held = new HeldResources(d.initialVersions);
       this.types.set(typeUrl, s);
     }
     s.subscription = d.subscription;
     s.namesEverSent = d.namesEverSent;
-    for (const name of d.forget) s.sent.delete(name);
+    for (const name of d.forget) s.held.delete(name);
     if (d.forgetUnlisted)
-      for (const name of [...s.sent.keys()]) if (!d.subscription.names.has(name)) s.sent.delete(name);
+      for (const name of [...s.held.names()]) if (!d.subscription.names.has(name)) s.held.delete(name);
     if (d.ack) {
       s.ackedNonce = d.ack.nonce;
       s.ackedVersion = d.ack.version;
@@ -54,12 +75,79 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest, DeltaD
       );
       this.reportNack(typeUrl, d.nack);
     }
-    this.log.debug({ type, kind: d.kind, respond: d.respond, force: d.force.length }, 'ADS delta request');
-    if (d.respond) this.want(typeUrl, d.force, d.forceAll);
+    this.log.debug({ type, kind: d.kind, respond: d.respond, force: d.forceNames.size }, 'ADS delta request');
+    if (d.respond) this.want(typeUrl, d.forceNames, d.forceAll);
   }
 
   protected forcedByRound(): boolean {
     return false;
+  }
+
+  /** What to send: the group's diff or whole content when possible, else this stream's own delta. */
+  private plan(state: TypeState, content: TypeContent, pending: Pending | undefined): Plan | undefined {
+    const typeUrl = state.typeUrl;
+    const held = state.held;
+    const base = held.content;
+    if (base && !pending?.all) {
+      if (!pending && base === content) return undefined;
+      const diff = diffContent(base, content);
+      const forced = pending?.names ?? NO_NAMES;
+      // Forced names the diff does not carry: unchanged ones are resent, missing ones removed.
+      let extra: EncodedResource[] | undefined;
+      let missing: string[] | undefined;
+      for (const name of forced) {
+        const r = content.byName.get(name);
+        if (!r) (missing ??= []).push(name);
+        else if (base.byName.get(name)?.version === r.version) (extra ??= []).push(r);
+      }
+      if (!extra && !missing) {
+        if (diff.changed.length === 0 && diff.removed.length === 0) {
+          held.setContent(content);
+          if (!pending) return undefined;
+        }
+        return {
+          resources: diff.changed,
+          removed: diff.removed,
+          complete: true,
+          shared: () =>
+            diffResponses.get(
+              diff,
+              state.sentSeq,
+              () => new DeltaPrepared(typeUrl, content.pushVersion, diff.changed, diff.removed),
+            ),
+        };
+      }
+      return {
+        resources: extra ? sortByName([...diff.changed, ...extra]) : diff.changed,
+        removed: missing ? [...new Set([...diff.removed, ...missing])].sort() : diff.removed,
+        complete: true,
+      };
+    }
+    if (pending && !pending.all && held.size === 0) {
+      // A client that holds nothing gets the whole content, plus removals for the forced names
+      // that do not exist.
+      const removed = missingNames(pending.names, content);
+      return {
+        resources: content.resources,
+        removed,
+        complete: true,
+        ...(removed.length === 0
+          ? {
+              shared: () =>
+                fullResponses.get(
+                  content,
+                  state.sentSeq,
+                  () => new DeltaPrepared(typeUrl, content.pushVersion, content.resources, []),
+                ),
+            }
+          : {}),
+      };
+    }
+    const own = buildDeltaContent(content.resources, state.subscription, held.view(), {
+      names: pending?.names ?? NO_NAMES,
+      all: pending?.all ?? false,
+    });
+    return { resources: own.resources, removed: own.removed, complete: false };
   }
 
   protected async respond(
@@ -69,74 +157,93 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest, DeltaD
     round: Round,
   ): Promise<void> {
     const typeUrl = state.typeUrl;
-    let generated: GenerateResult;
+    let content: TypeContent;
     try {
       const { wildcard, names } = state.subscription;
-      generated = this.deps.source.generate(this.proxy!, { typeUrl, wildcard, names }, push);
+      const generated = this.deps.source.generate(this.proxy!, { typeUrl, wildcard, names }, push);
+      content = contentOf(generated, typeUrl, state.subscription);
     } catch (err) {
       this.log.error({ type: shortTypeName(typeUrl), err: String(err) }, 'ADS generate failed');
       return;
     }
-    const content = buildDeltaContent(
-      generated.resources.filter((r) => r.typeUrl === typeUrl),
-      state.subscription,
-      state.sent,
-      { names: pending?.names ?? new Set(), all: pending?.all ?? false },
-    );
-    let removed = content.removed;
-    if (!pending && round.push && REMOVED_LAST.has(typeUrl) && removed.length > 0) {
-      const later = removed;
-      removed = [];
+    // The first answer of a type is sent even when empty: the client learns there is nothing.
+    const initial = pending !== undefined && state.sentNonce === undefined;
+    const plan = this.plan(state, content, pending);
+    if (!plan) return;
+    if (plan.resources.length === 0 && plan.removed.length === 0 && !initial) return;
+    if (!pending && round.push && REMOVED_LAST.has(typeUrl) && plan.removed.length > 0) {
+      const later = plan.removed;
       round.deferred.push(() =>
         // Still held by the client at that point (a re-subscription may have intervened).
         this.send(
           state,
-          [],
-          later.filter((n) => state.sent.has(n)),
-          generated.pushVersion,
-          undefined,
+          content,
+          { resources: [], removed: later.filter((n) => state.held.has(n)), complete: false },
+          pending,
           push,
         ),
       );
+      if (plan.resources.length === 0) return;
+      round.sent.add(typeUrl);
+      await this.send(
+        state,
+        content,
+        { resources: plan.resources, removed: [], complete: false },
+        pending,
+        push,
+      );
+      return;
     }
-    // The first answer of a type is sent even when empty: the client learns there is nothing.
-    const initial = pending !== undefined && state.sentNonce === undefined;
-    if (content.resources.length === 0 && removed.length === 0 && !initial) return;
     round.sent.add(typeUrl);
-    await this.send(state, content.resources, removed, generated.pushVersion, pending, push);
+    await this.send(state, content, plan, pending, push);
   }
 
   private async send(
     state: TypeState,
-    resources: readonly EncodedResource[],
-    removed: readonly string[],
-    systemVersion: string,
+    content: TypeContent,
+    plan: Plan,
     pending: Pending | undefined,
     push: PushRequest,
   ): Promise<void> {
+    const { resources, removed } = plan;
     if (resources.length === 0 && removed.length === 0 && state.sentNonce !== undefined) return;
-    const nonce = randomUUID();
-    state.sentNonce = nonce;
-    state.sentVersion = systemVersion;
+    const prepared =
+      plan.shared?.() ?? new DeltaPrepared(state.typeUrl, content.pushVersion, resources, removed);
+    state.sentNonce = prepared.nonce;
+    state.sentSeq = prepared.seq;
+    state.sentVersion = content.pushVersion;
     state.sentAt = Date.now();
-    for (const r of resources) state.sent.set(r.name, r.version);
-    for (const name of removed) state.sent.delete(name);
-    const ok = await this.write({
-      system_version_info: systemVersion,
-      resources: resources.map(toResourceMessage),
-      type_url: state.typeUrl,
-      removed_resources: [...removed],
-      nonce,
-    });
+    const held = state.held;
+    if (plan.complete) held.setContent(content);
+    else {
+      for (const r of resources) held.set(r.name, r.version);
+      for (const name of removed) held.delete(name);
+      held.settle(content);
+    }
+    const ok = await this.write(prepared);
     if (!ok) return;
     this.report({
       typeUrl: state.typeUrl,
-      nonce,
-      version: systemVersion,
-      resources: resources.length,
-      removed: removed.length,
+      nonce: prepared.nonce,
+      version: content.pushVersion,
+      resources: prepared.count,
+      removed: prepared.removedCount,
       trigger: pending ? 'request' : 'push',
       pushStart: pending ? undefined : push.start,
     });
   }
+}
+
+function sortByName(resources: EncodedResource[]): EncodedResource[] {
+  return resources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Forced names that do not exist in `content`, sorted (memoized per shared name Set). */
+const missing = new WeakMap<ReadonlySet<string>, { content: TypeContent; names: readonly string[] }>();
+function missingNames(forced: ReadonlySet<string>, content: TypeContent): readonly string[] {
+  const hit = missing.get(forced);
+  if (hit && hit.content === content) return hit.names;
+  const names = [...forced].filter((n) => !content.byName.has(n)).sort();
+  missing.set(forced, { content, names });
+  return names;
 }

@@ -4,7 +4,8 @@
  * xds_protocol.rst ("ACK/NACK and resource type instance version", "When to send an update",
  * "How the client specifies what resources to return", "Incremental xDS") and discovery.proto.
  */
-import type { DeltaDiscoveryRequest, DiscoveryRequest, StatusMessage } from './ads-messages.js';
+import type { DeltaDiscoveryRequest, DiscoveryRequest, NameList, StatusMessage } from './ads-messages.js';
+import { internChange, internNames, internOwned, namesEqual } from './name-sets.js';
 import {
   WILDCARD,
   isWildcardType,
@@ -44,6 +45,8 @@ export interface DeltaDecision extends DecisionBase {
    * resources listed in resource_names_subscribe").
    */
   readonly force: readonly string[];
+  /** The same names as a Set (possibly the interned subscription Set itself: never mutate it). */
+  readonly forceNames: ReadonlySet<string>;
   /** `*` was just subscribed: send every resource of the wildcard set. */
   readonly forceAll: boolean;
   /** Names the client unsubscribed from: it dropped them, forget their versions. */
@@ -61,15 +64,47 @@ function nackDetail(nonce: string, version: string, status: StatusMessage): Nack
 /**
  * The SotW subscription a request asks for. Wildcard is `*`, or, for the types that have a legacy
  * wildcard, never having named anything; once names were sent an empty list unsubscribes all.
+ * When the names are those of `prev` (an ACK repeats the whole list), `prev` itself is returned:
+ * no Set is built; otherwise the names are interned (name-sets.ts).
  */
 export function sotwSubscription(
   prevNamesEverSent: boolean,
-  names: readonly string[],
+  names: readonly string[] | NameList,
   wildcardType: boolean,
+  prev?: Subscription,
 ): { subscription: Subscription; namesEverSent: boolean } {
-  const namesEverSent = prevNamesEverSent || names.length > 0;
-  const wildcard = names.includes(WILDCARD) || (wildcardType && !namesEverSent);
-  return { subscription: { wildcard, names: new Set(names.filter((n) => n !== WILDCARD)) }, namesEverSent };
+  const list = isNameList(names) ? names : undefined;
+  const count = list ? list.count : (names as readonly string[]).length;
+  const listed = list ? list.wildcard : (names as readonly string[]).includes(WILDCARD);
+  const namesEverSent = prevNamesEverSent || count > 0;
+  const wildcard = listed || (wildcardType && !namesEverSent);
+  if (list) {
+    if (prev && prev.wildcard === wildcard && prev.names === list.names)
+      return { subscription: prev, namesEverSent };
+    return { subscription: { wildcard, names: list.names }, namesEverSent };
+  }
+  const array = names as readonly string[];
+  if (prev && prev.wildcard === wildcard && namesEqual(prev.names, array))
+    return { subscription: prev, namesEverSent };
+  const interned = internNames(array.filter((n) => n !== WILDCARD));
+  if (prev && prev.wildcard === wildcard && prev.names === interned)
+    return { subscription: prev, namesEverSent };
+  return { subscription: { wildcard, names: interned }, namesEverSent };
+}
+
+function isNameList(names: readonly string[] | NameList): names is NameList {
+  return !Array.isArray(names);
+}
+
+/** A request's list: the decoder's interned one, or built from the plain array. */
+function nameList(list: NameList | undefined, names: readonly string[] | undefined): NameList {
+  if (list) return list;
+  const array = names ?? [];
+  return {
+    names: internNames(array.filter((n) => n !== WILDCARD)),
+    wildcard: array.includes(WILDCARD),
+    count: array.length,
+  };
 }
 
 /**
@@ -85,10 +120,11 @@ export function shouldRespondSotw(
   req: DiscoveryRequest,
   wildcardType: boolean = isWildcardType(req.type_url ?? ''),
 ): SotwDecision {
-  const names = req.resource_names ?? [];
-  const next = sotwSubscription(state?.namesEverSent ?? false, names, wildcardType);
+  const names = req.resource_names_source?.resolve(state?.subscription.names) ?? req.resource_names ?? [];
+  const next = sotwSubscription(state?.namesEverSent ?? false, names, wildcardType, state?.subscription);
   if (!state) return { respond: true, kind: 'initial', ...next };
-  const changed = !sameSubscription(state.subscription, next.subscription);
+  const changed =
+    next.subscription !== state.subscription && !sameSubscription(state.subscription, next.subscription);
   const nonce = req.response_nonce ?? '';
   if (nonce === '') {
     return { respond: changed, kind: changed ? 'subscription-change' : 'duplicate', ...next };
@@ -125,53 +161,61 @@ export function shouldRespondDelta(
   req: DeltaDiscoveryRequest,
   wildcardType: boolean = isWildcardType(req.type_url ?? ''),
 ): DeltaDecision {
-  const subscribe = req.resource_names_subscribe ?? [];
-  const unsubscribe = req.resource_names_unsubscribe ?? [];
-  const namedSubscribe = subscribe.filter((n) => n !== WILDCARD);
-  const namedUnsubscribe = unsubscribe.filter((n) => n !== WILDCARD);
+  const subscribe = nameList(req.subscribe_list, req.resource_names_subscribe);
+  const unsubscribe = nameList(req.unsubscribe_list, req.resource_names_unsubscribe);
 
   if (!state) {
     const initialVersions = new Map(Object.entries(req.initial_resource_versions ?? {}));
-    const names = new Set(namedSubscribe);
-    for (const n of namedUnsubscribe) names.delete(n);
-    const legacyWildcard = wildcardType && subscribe.length === 0;
-    const wildcard = (subscribe.includes(WILDCARD) || legacyWildcard) && !unsubscribe.includes(WILDCARD);
-    return {
+    let names = subscribe.names;
+    if (unsubscribe.names.size > 0) {
+      const initial = new Set(subscribe.names);
+      for (const n of unsubscribe.names) initial.delete(n);
+      names = internOwned(initial);
+    }
+    const legacyWildcard = wildcardType && subscribe.count === 0;
+    const wildcard = (subscribe.wildcard || legacyWildcard) && !unsubscribe.wildcard;
+    const forceNames = initialVersions.size === 0 ? names : without(names, initialVersions);
+    return decision({
       respond: true,
       kind: 'initial',
       subscription: { wildcard, names },
-      namesEverSent: subscribe.length > 0,
-      force: [...names].filter((n) => !initialVersions.has(n)),
+      namesEverSent: subscribe.count > 0,
+      forceNames,
       forceAll: false,
       forget: [],
       forgetUnlisted: false,
       initialVersions,
-    };
+    });
   }
 
   const prev = state.subscription;
   const legacy = prev.wildcard && !state.namesEverSent;
   let wildcard = prev.wildcard;
   // A legacy (implicit) wildcard ends when the client starts naming resources without `*`.
-  if (legacy && namedSubscribe.length > 0) wildcard = false;
-  if (subscribe.includes(WILDCARD)) wildcard = true;
-  if (unsubscribe.includes(WILDCARD)) wildcard = false;
-  const names = new Set(prev.names);
-  for (const n of namedUnsubscribe) names.delete(n);
-  for (const n of namedSubscribe) names.add(n);
-  const subscription: Subscription = { wildcard, names };
-  const namesEverSent = state.namesEverSent || subscribe.length > 0;
+  if (legacy && subscribe.names.size > 0) wildcard = false;
+  if (subscribe.wildcard) wildcard = true;
+  if (unsubscribe.wildcard) wildcard = false;
+  // An ACK names nothing: the subscription (and its interned Set) stays as it is.
+  let names = prev.names;
+  if (unsubscribe.names.size === 0 && prev.names.size === 0) names = subscribe.names;
+  else if (subscribe.names.size > 0 || unsubscribe.names.size > 0)
+    names = internChange(prev.names, subscribe.names, unsubscribe.names);
+  const subscription: Subscription =
+    wildcard === prev.wildcard && names === prev.names ? prev : { wildcard, names };
+  const namesEverSent = state.namesEverSent || subscribe.count > 0;
 
-  const force = new Set(namedSubscribe);
+  let forceNames: ReadonlySet<string> = subscribe.names;
   const forget: string[] = [];
-  for (const n of namedUnsubscribe) {
+  for (const n of unsubscribe.names) {
     if (names.has(n)) continue;
-    if (wildcard) force.add(n);
-    else forget.push(n);
+    if (wildcard) {
+      if (forceNames === subscribe.names) forceNames = new Set(subscribe.names);
+      (forceNames as Set<string>).add(n);
+    } else forget.push(n);
   }
   const forceAll = wildcard && !prev.wildcard;
   const forgetUnlisted = prev.wildcard && !wildcard;
-  const changed = !sameSubscription(prev, subscription);
+  const changed = subscription !== prev && !sameSubscription(prev, subscription);
 
   const nonce = req.response_nonce ?? '';
   let kind: DecisionKind = changed ? 'subscription-change' : 'duplicate';
@@ -183,16 +227,33 @@ export function shouldRespondDelta(
     else if (nonce === state.sentNonce) ack = { nonce, version: state.sentVersion ?? '' };
     if (!changed) kind = nack ? 'nack' : ack ? 'ack' : 'stale';
   }
-  return {
-    respond: force.size > 0 || forceAll,
+  return decision({
+    respond: forceNames.size > 0 || forceAll,
     kind,
     subscription,
     namesEverSent,
-    force: [...force],
+    forceNames,
     forceAll,
     forget,
     forgetUnlisted,
     ...(ack ? { ack } : {}),
     ...(nack ? { nack } : {}),
+  });
+}
+
+function without(names: ReadonlySet<string>, drop: ReadonlyMap<string, string>): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const n of names) if (!drop.has(n)) out.add(n);
+  return out;
+}
+
+/** Adds the `force` array view (built only when read: `forceNames` may be a shared interned Set). */
+function decision(d: Omit<DeltaDecision, 'force'>): DeltaDecision {
+  let force: string[] | undefined;
+  return {
+    ...d,
+    get force(): readonly string[] {
+      return (force ??= [...d.forceNames]);
+    },
   };
 }

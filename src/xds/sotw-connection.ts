@@ -1,17 +1,18 @@
 /**
- * State-of-the-world ADS (`StreamAggregatedResources`). Each response carries a type's whole
- * subscribed set with a content-hash `version_info` and a fresh nonce; a push is written only when
- * that set changed for this stream, so a NACKed set is never resent (xDS protocol, "When to send
- * an update").
+ * State-of-the-world ADS (`StreamAggregatedResources`). A response carries a type's subscribed
+ * set with a content-hash `version_info` and a fresh nonce; a push is written only when that set
+ * changed for this stream, so a NACKed set is never resent (xDS protocol, "When to send an
+ * update"). LDS and CDS are always sent whole; a push of EDS or RDS carries only the resources
+ * that changed. Responses are prepared once and shared by every stream of a group.
  */
-import { randomUUID } from 'node:crypto';
 import type { PushRequest } from '../model/push-request.js';
-import type { DiscoveryRequest, DiscoveryResponse } from './ads-messages.js';
-import { buildSotwContent, toAny } from './build-response.js';
+import type { DiscoveryRequest } from './ads-messages.js';
 import { XdsConnection } from './connection.js';
 import type { Pending, Round } from './connection-types.js';
+import { contentOf, diffContent, type ContentDiff, type TypeContent } from './content.js';
+import { PreparedCache, SotwPrepared } from './prepared-response.js';
 import { shouldRespondSotw } from './should-respond.js';
-import { newTypeState, type TypeState } from './type-state.js';
+import { isFullStateType, newTypeState, type TypeState } from './type-state.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, shortTypeName } from './type-urls.js';
 
 /**
@@ -23,7 +24,12 @@ const WARMED_BY: ReadonlyMap<string, string> = new Map([
   [ROUTE_TYPE, LISTENER_TYPE],
 ]);
 
-export class SotwConnection extends XdsConnection<DiscoveryRequest, DiscoveryResponse> {
+/** Whole-content responses, shared by the streams of a group (one per content). */
+const fullResponses = new PreparedCache<TypeContent, SotwPrepared>();
+/** Changed-only responses (EDS, RDS), shared by the streams that held the same content. */
+const changedResponses = new PreparedCache<ContentDiff, SotwPrepared>();
+
+export class SotwConnection extends XdsConnection<DiscoveryRequest> {
   protected handleRequest(req: DiscoveryRequest, typeUrl: string): void {
     const state = this.types.get(typeUrl);
     const decision = shouldRespondSotw(state, req, this.deps.wildcardType(typeUrl));
@@ -82,30 +88,46 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest, DiscoveryRes
       this.log.error({ type: shortTypeName(typeUrl), err: String(err) }, 'ADS generate failed');
       return;
     }
-    const content = buildSotwContent(
-      generated.resources.filter((r) => r.typeUrl === typeUrl),
-      state.subscription,
-    );
+    const content = contentOf(generated, typeUrl, state.subscription);
     const forced = pending !== undefined || this.forcedByRound(typeUrl, round);
-    if (!forced && content.version === state.sentVersion) return;
-    const nonce = randomUUID();
-    state.sentNonce = nonce;
+    if (!forced && (content === state.sentContent || content.version === state.sentVersion)) return;
+    let prepared: SotwPrepared | undefined;
+    const previous = state.sentContent;
+    if (!forced && previous && !isFullStateType(typeUrl)) {
+      // EDS and RDS need not be sent whole: only what changed since the client's content, as
+      // istiod's incremental EDS. A name that appears gets the whole set, as a new subscription.
+      const diff = diffContent(previous, content);
+      if (!diff.added) {
+        if (diff.changed.length === 0) {
+          // Only removals: the client keeps what it has until CDS/LDS stop referencing it.
+          state.sentContent = content;
+          return;
+        }
+        prepared = changedResponses.get(
+          diff,
+          state.sentSeq,
+          () => new SotwPrepared(typeUrl, content.version, diff.changed),
+        );
+      }
+    }
+    prepared ??= fullResponses.get(
+      content,
+      state.sentSeq,
+      () => new SotwPrepared(typeUrl, content.version, content.resources),
+    );
+    state.sentNonce = prepared.nonce;
+    state.sentSeq = prepared.seq;
     state.sentVersion = content.version;
+    state.sentContent = content;
     state.sentAt = Date.now();
-    state.sent = new Map(content.resources.map((r) => [r.name, r.version]));
     round.sent.add(typeUrl);
-    const ok = await this.write({
-      version_info: content.version,
-      resources: content.resources.map(toAny),
-      type_url: typeUrl,
-      nonce,
-    });
+    const ok = await this.write(prepared);
     if (!ok) return;
     this.report({
       typeUrl,
-      nonce,
+      nonce: prepared.nonce,
       version: content.version,
-      resources: content.resources.length,
+      resources: prepared.count,
       removed: 0,
       trigger: pending ? 'request' : 'push',
       pushStart: pending ? undefined : push.start,

@@ -41,6 +41,12 @@ export interface ResourceSource {
    * The current resources of `typeUrl` for `proxy`, restricted to what it watches. Always the
    * complete current set for the subscription: in delta, a watched name missing from it is sent as
    * a removal, and in SotW LDS/CDS, a missing name means deleted.
+   *
+   * A source should return the very same GenerateResult object to every proxy of a group (same
+   * output) with the same `watched.names` Set (the server interns them, name-sets.ts) while
+   * nothing changed: the server then computes the response content, its diff and its encoding
+   * once for all of them (content.ts, prepared-response.ts). A fresh object per call is correct,
+   * only slower.
    */
   generate(proxy: Proxy, watched: WatchedResource, request: PushRequest): GenerateResult;
 }

@@ -2,6 +2,8 @@
  * What one stream knows about one resource type: the client's subscription and the
  * version/nonce bookkeeping of the xDS protocol ("ACK/NACK and resource type instance version").
  */
+import type { TypeContent } from './content.js';
+import { HeldResources } from './held-resources.js';
 import { ENDPOINT_TYPE, ROUTE_TYPE, SECRET_TYPE } from './type-urls.js';
 
 /** The wildcard resource name (xDS protocol, "How the client specifies what resources to return"). */
@@ -30,11 +32,18 @@ export interface TypeState {
   sentNonce?: string;
   sentVersion?: string;
   sentAt?: number;
+  /** Sequence of the last response sent (prepared-response.ts): nonces only increase. */
+  sentSeq: number;
   /**
-   * SotW: name → version of the last response. Delta: name → version the client holds (what we
-   * sent plus `initial_resource_versions`), the base every delta is computed against.
+   * SotW: the content the client holds, shared with its group: the last full response, plus the
+   * changes sent since for the types that need not be sent whole (EDS, RDS).
    */
-  sent: Map<string, string>;
+  sentContent?: TypeContent;
+  /**
+   * Delta: name → version the client holds (what we sent plus `initial_resource_versions`), the
+   * base every delta is computed against.
+   */
+  held: HeldResources;
   ackedNonce?: string;
   ackedVersion?: string;
   /** The last NACK; cleared by the next ACK. */
@@ -51,7 +60,22 @@ export function isWildcardType(typeUrl: string): boolean {
 }
 
 export function newTypeState(typeUrl: string, subscription: Subscription): TypeState {
-  return { typeUrl, subscription, namesEverSent: subscription.names.size > 0, sent: new Map() };
+  return {
+    typeUrl,
+    subscription,
+    namesEverSent: subscription.names.size > 0,
+    sentSeq: 0,
+    held: new HeldResources(),
+  };
+}
+
+/**
+ * Types a SotW response must carry whole (xDS protocol, "Grouping resources into responses":
+ * LDS and CDS, and by extension every wildcard-capable collection); for RDS, EDS and SDS each
+ * response may carry only the resources that changed.
+ */
+export function isFullStateType(typeUrl: string): boolean {
+  return isWildcardType(typeUrl);
 }
 
 export function sameSubscription(a: Subscription, b: Subscription): boolean {

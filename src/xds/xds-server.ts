@@ -15,14 +15,8 @@ import {
 import { parseProxy, type ParseProxyResult } from '../model/proxy.js';
 import type { PushRequest } from '../model/push-request.js';
 import { moduleLogger, type Logger } from '../util/log.js';
-import type {
-  DeltaDiscoveryRequest,
-  DeltaDiscoveryResponse,
-  DiscoveryRequest,
-  DiscoveryResponse,
-  NodeMessage,
-} from './ads-messages.js';
-import { adsServiceDefinition } from './ads-service.js';
+import type { DeltaDiscoveryRequest, DiscoveryRequest, NodeMessage } from './ads-messages.js';
+import { adsServerDefinition } from './ads-service.js';
 import type {
   AdsStream,
   ConnectionDeps,
@@ -31,9 +25,11 @@ import type {
   ResponseEvent,
 } from './connection-types.js';
 import { DeltaConnection } from './delta-connection.js';
+import type { PreparedResponse } from './prepared-response.js';
 import { SotwConnection } from './sotw-connection.js';
 import type { ResourceSource } from './source.js';
 import { nodeFromMessage } from './struct.js';
+import { installGrpcTuning } from './grpc-tuning.js';
 import { isWildcardType } from './type-state.js';
 
 export interface XdsServerOptions {
@@ -55,6 +51,8 @@ export interface XdsServerOptions {
   readonly onResponse?: (event: ResponseEvent) => void;
   /** Called for every NACK a proxy sends (metrics, status of the config it rejected). */
   readonly onNack?: (event: NackEvent) => void;
+  /** How long a push fans out to streams before yielding to the event loop (ms, default 50). */
+  readonly fanoutSliceMs?: number;
   /** How long `stop()` waits for streams to end before forcing the server down (ms). */
   readonly shutdownGraceMs?: number;
 }
@@ -62,6 +60,7 @@ export interface XdsServerOptions {
 export type NodeLikeMessage = NodeMessage | null | undefined;
 
 const DEFAULT_MAX_RECEIVE = 64 * 1024 * 1024;
+const DEFAULT_FANOUT_SLICE_MS = 50;
 
 export class XdsServer {
   private readonly log: Logger;
@@ -72,6 +71,8 @@ export class XdsServer {
 
   constructor(private readonly options: XdsServerOptions) {
     this.log = moduleLogger('ads', options.logger);
+    const tuning = installGrpcTuning();
+    if (!tuning.zeroCopy || !tuning.decoder) this.log.debug(tuning, 'grpc-js tuning partly unavailable');
     const parseNode = options.parseNode ?? ((node: NodeLikeMessage) => parseProxy(nodeFromMessage(node)));
     this.deps = {
       source: options.source,
@@ -87,11 +88,11 @@ export class XdsServer {
   /** The ADS handlers, to share a grpc.Server with other services. */
   implementation(): UntypedServiceImplementation {
     return {
-      StreamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => {
+      StreamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, PreparedResponse>) => {
         if (!this.serving) return this.refuse(call);
         this.live.add(new SotwConnection(call, this.deps, 'sotw'));
       },
-      DeltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) => {
+      DeltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, PreparedResponse>) => {
         if (!this.serving) return this.refuse(call);
         this.live.add(new DeltaConnection(call, this.deps, 'delta'));
       },
@@ -100,7 +101,7 @@ export class XdsServer {
 
   /** Registers ADS on an existing server; the caller binds it. Marks the service as serving. */
   register(server: Server): void {
-    server.addService(adsServiceDefinition(), this.implementation());
+    server.addService(adsServerDefinition(), this.implementation());
     this.serving = true;
   }
 
@@ -109,7 +110,7 @@ export class XdsServer {
     if (this.server) throw new Error('XdsServer already started');
     const max = this.options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE;
     const server = new Server({ 'grpc.max_receive_message_length': max, ...this.options.grpcOptions });
-    server.addService(adsServiceDefinition(), this.implementation());
+    server.addService(adsServerDefinition(), this.implementation());
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) =>
         err ? reject(err) : resolve(bound),
@@ -157,7 +158,22 @@ export class XdsServer {
    * its content changed; a stream still writing merges this push into its next one.
    */
   push(request: PushRequest): void {
-    for (const conn of this.live) conn.enqueuePush(request);
+    const conns = [...this.live];
+    const slice = this.options.fanoutSliceMs ?? DEFAULT_FANOUT_SLICE_MS;
+    let i = 0;
+    // A stream runs synchronously up to its first write. Yielding every `slice` ms lets gRPC
+    // accept connections and read requests while a push reaches thousands of streams; slices
+    // rather than small batches, because every yield also lets the ACKs of the streams already
+    // served in ahead of the streams still waiting.
+    const step = (): void => {
+      const until = performance.now() + slice;
+      while (i < conns.length) {
+        conns[i++]!.enqueuePush(request);
+        if ((i & 15) === 0 && performance.now() >= until) break;
+      }
+      if (i < conns.length) setImmediate(step);
+    };
+    step();
   }
 
   /** Connected streams and their per-type sync state (debug, proxy-status). */

@@ -1,0 +1,82 @@
+/**
+ * Two adjustments to @grpc/grpc-js's server internals that decide the cost of a push to thousands
+ * of streams (design §5, issue 3). Both reach into grpc-js's build (private API), so both are
+ * feature-detected: if a class or method is not where it was in 1.14, that adjustment is skipped
+ * and grpc-js behaves as shipped, which is correct, only slower or larger.
+ *
+ * 1. Zero-copy responses. grpc-js copies every response into a fresh buffer behind its 5-byte
+ *    message header (`BaseServerInterceptingCall.serializeMessage`). For a response prepared
+ *    once and written to thousands of streams (prepared-response.ts) that copy is most of the
+ *    cost of a push: in a 2,000-client connect storm it is 3 GB of allocation and copying, the
+ *    garbage collector's work, and the server's peak memory (each stream's queued copy of the
+ *    same bytes). The patched method hands a prepared response's pre-framed bytes to HTTP/2 as
+ *    they are; every other message takes grpc-js's own path.
+ * 2. No retained request chunks. grpc-js's `StreamDecoder` keeps slices of the last message it
+ *    reassembled until the next one starts, and a slice keeps its whole DATA chunk alive. SotW
+ *    clients ACK with their whole subscription (tens of kilobytes), so every idle stream held
+ *    its last ACK: about 100 MB at 2,000 streams. Once a message is complete the decoder drops
+ *    those references (it resets them anyway when the next message begins).
+ */
+import { createRequire } from 'node:module';
+import { isPrepared } from './prepared-response.js';
+
+type Method = (this: unknown, ...args: unknown[]) => unknown;
+type Prototype = Record<string | symbol, unknown>;
+
+const PATCHED = Symbol.for('meshplane.grpcTuning');
+let installed: { zeroCopy: boolean; decoder: boolean } | undefined;
+
+function prototypeOf(module: string, className: string): Prototype | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const mod = require(`@grpc/grpc-js/build/src/${module}.js`) as Record<string, unknown>;
+    const cls = mod[className];
+    return typeof cls === 'function' ? (cls as { prototype: Prototype }).prototype : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Replaces `proto[method]` once with `wrap(original)`; false when the method is not there. */
+function patch(proto: Prototype | undefined, method: string, wrap: (original: Method) => Method): boolean {
+  const original = proto?.[method];
+  if (!proto || typeof original !== 'function') return false;
+  const done = (proto[PATCHED] ??= new Set<string>()) as Set<string>;
+  if (!done.has(method)) {
+    proto[method] = wrap(original as Method);
+    done.add(method);
+  }
+  return true;
+}
+
+/** Installs both adjustments (once per process); says which are active. */
+export function installGrpcTuning(): { zeroCopy: boolean; decoder: boolean } {
+  if (installed) return installed;
+  const zeroCopy = patch(
+    prototypeOf('server-interceptors', 'BaseServerInterceptingCall'),
+    'serializeMessage',
+    (serialize) =>
+      function (this: unknown, value: unknown): unknown {
+        return isPrepared(value) ? value.framed : serialize.call(this, value);
+      },
+  );
+  const decoder = patch(
+    prototypeOf('stream-decoder', 'StreamDecoder'),
+    'write',
+    (write) =>
+      function (this: unknown, data: unknown): unknown {
+        const out = write.call(this, data);
+        const d = this as { readState?: unknown; readPartialMessage?: unknown; readCompressFlag?: unknown };
+        // 0 is NO_DATA: between messages, nothing read so far is needed any more.
+        if (d.readState === 0 && Array.isArray(d.readPartialMessage)) {
+          d.readPartialMessage = [];
+          d.readCompressFlag = NO_FLAG;
+        }
+        return out;
+      },
+  );
+  installed = { zeroCopy, decoder };
+  return installed;
+}
+
+const NO_FLAG = Buffer.alloc(1);

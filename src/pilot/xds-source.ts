@@ -2,15 +2,23 @@
  * ResourceSource backed by the generator map and the current PushContext (design §5): generated
  * messages are encoded once per (push version — plus the hostname's endpoint version for EDS —,
  * type URL, scope key, name) and the bytes are shared by every stream that receives them.
- * Whole responses are memoized too, per (versions, type, scope, subscription), so N identical
- * clients cost one generation. Both memos are bounded: entries of push versions older than the
- * previous one are dropped when a new push version appears, and the oldest entries go first
- * past `maxEntries`. No I/O; protobufjs encoding only.
+ *
+ * Whole responses are memoized too, per group: (type, the generator's scope key for the proxy,
+ * wildcard, subscription). Subscriptions are interned Sets (src/xds/name-sets.ts), so the memo is
+ * keyed by the Set's identity and a stream of a known group costs O(1): N identical clients cost
+ * one generation per push, and they all receive the same GenerateResult object, which lets the
+ * ADS layer share its content, diff and encoded response across them.
+ *
+ * The EDS fast path: when only endpoints changed (same PushContext, new endpoint revision), a
+ * group's ClusterLoadAssignments are refreshed from its previous result by regenerating only the
+ * names whose hostname's endpoint version moved; the others are reused as they are. No I/O;
+ * protobufjs encoding only.
  */
 import { isProxyless, type Proxy } from '../model/proxy.js';
 import type { PushContext } from '../model/push-context.js';
 import type { PushRequest } from '../model/push-request.js';
 import { contentHash } from '../util/hash.js';
+import { internNames } from '../xds/name-sets.js';
 import { messageType } from '../xds/proto.js';
 import type { EncodedResource, GenerateResult, ResourceSource, WatchedResource } from '../xds/source.js';
 import { ENDPOINT_TYPE } from '../xds/type-urls.js';
@@ -21,7 +29,7 @@ export interface XdsResourceSourceOptions {
   readonly generators: GeneratorMap;
   /** The current PushContext (swapped by the push pipeline after each rebuild). */
   readonly pushContext: () => PushContext;
-  /** Upper bound of each memo (encoded resources, whole responses). Default 50 000. */
+  /** Upper bound of the encoded-resource memo. Default 50 000. */
   readonly maxEntries?: number;
 }
 
@@ -34,6 +42,8 @@ export interface XdsResourceSourceStats {
   readonly encoded: number;
   readonly reused: number;
   readonly responsesReused: number;
+  /** Responses refreshed by the EDS fast path (only changed hostnames regenerated). */
+  readonly responsesRefreshed: number;
   readonly entries: number;
 }
 
@@ -64,28 +74,69 @@ class BoundedMemo<T> {
   }
 }
 
+interface ProxyType {
+  readonly generator: Generator | undefined;
+  readonly scope: string;
+  /** Memo group key prefix: type and scope key. */
+  readonly group: string;
+}
+
+/** A memoized response of one group and subscription. */
+interface ResponseEntry {
+  readonly pushVersion: string;
+  /** The endpoint index revision it was built at (EDS), else -1. */
+  readonly revision: number;
+  readonly result: GenerateResult;
+  /** EDS: hostname → the endpoint version its resources were built with, and their names. */
+  readonly hosts?: ReadonlyMap<string, { readonly version: string; readonly names: readonly string[] }>;
+}
+
 export class XdsResourceSource implements ResourceSource {
   private readonly generators: GeneratorMap;
   private readonly pushContext: () => PushContext;
   private readonly encodedMemo: BoundedMemo<EncodedResource>;
-  private readonly responseMemo: BoundedMemo<GenerateResult>;
+  /** The last encoding of each (type, scope, name), with its message as JSON. */
+  private readonly lastEncoded = new Map<string, { json: string; encoded: EncodedResource }>();
+  private readonly maxEntries: number;
+  /** Group key (type, scope, wildcard) → interned subscription → memoized response. */
+  private readonly responses = new Map<string, WeakMap<ReadonlySet<string>, ResponseEntry>>();
+  /** Generator and group per proxy and type (a proxy never changes during its stream). */
+  private readonly proxies = new WeakMap<Proxy, Map<string, ProxyType>>();
+  private edsVersion: { readonly key: string; readonly version: string } | undefined;
   private currentVersion: string | undefined;
   private previousVersion: string | undefined;
   private encodedCount = 0;
   private reusedCount = 0;
   private responsesReused = 0;
+  private responsesRefreshed = 0;
 
   constructor(options: XdsResourceSourceOptions) {
     this.generators = options.generators;
     this.pushContext = options.pushContext;
-    const max = options.maxEntries ?? 50_000;
-    this.encodedMemo = new BoundedMemo(max);
-    this.responseMemo = new BoundedMemo(Math.max(1, Math.floor(max / 10)));
+    this.maxEntries = options.maxEntries ?? 50_000;
+    this.encodedMemo = new BoundedMemo(this.maxEntries);
   }
 
   /** The generator serving `typeUrl` to `proxy`: `grpc/` entries for proxyless clients. */
   generatorFor(proxy: Proxy, typeUrl: string): Generator | undefined {
-    return this.generators.get(isProxyless(proxy) ? GRPC_PREFIX + typeUrl : typeUrl);
+    return this.perProxy(proxy, typeUrl).generator;
+  }
+
+  /**
+   * What a proxy's stream of `typeUrl` needs on every push, computed once per proxy: its
+   * generator and its group key (type, the generator's scope key).
+   */
+  private perProxy(proxy: Proxy, typeUrl: string): ProxyType {
+    let types = this.proxies.get(proxy);
+    if (!types) this.proxies.set(proxy, (types = new Map()));
+    let t = types.get(typeUrl);
+    if (!t) {
+      const generator = this.generators.get(isProxyless(proxy) ? GRPC_PREFIX + typeUrl : typeUrl);
+      const scope = generator ? generator.scopeKey(proxy) : '';
+      t = { generator, scope, group: `${typeUrl}\n${scope}\n` };
+      types.set(typeUrl, t);
+    }
+    return t;
   }
 
   supports(proxy: Proxy, typeUrl: string): boolean {
@@ -97,32 +148,108 @@ export class XdsResourceSource implements ResourceSource {
   }
 
   generate(proxy: Proxy, watched: WatchedResource, request: PushRequest): GenerateResult {
-    const generator = this.generatorFor(proxy, watched.typeUrl);
+    const { generator, scope, group: groupPrefix } = this.perProxy(proxy, watched.typeUrl);
     const push = this.pushContext();
     this.observeVersion(push.version);
     const isEds = watched.typeUrl === ENDPOINT_TYPE;
-    const pushVersion = isEds ? contentHash(`${push.version}|${push.endpoints.version()}`) : push.version;
-    if (!generator) return { resources: [], pushVersion };
-    const scope = generator.scopeKey(proxy);
-    const responseKey = [
-      push.version,
-      isEds ? String(push.endpoints.revision) : '',
-      watched.typeUrl,
-      scope,
-      watched.wildcard ? '*' : '',
-      [...watched.names].sort().join(','),
-    ].join('\n');
-    const cached = this.responseMemo.get(responseKey);
-    if (cached) {
+    if (!generator) return { resources: [], pushVersion: this.pushVersionOf(push, isEds) };
+    const names = internNames(watched.names);
+    const groupKey = watched.wildcard ? `${groupPrefix}*` : groupPrefix;
+    let group = this.responses.get(groupKey);
+    if (!group) this.responses.set(groupKey, (group = new WeakMap()));
+    const revision = isEds ? push.endpoints.revision : -1;
+    const entry = group.get(names);
+    if (entry && entry.pushVersion === push.version && entry.revision === revision) {
       this.responsesReused++;
-      return cached;
+      return entry.result;
     }
+    const canonical: WatchedResource = { typeUrl: watched.typeUrl, wildcard: watched.wildcard, names };
+    const pushVersion = this.pushVersionOf(push, isEds);
+    const next =
+      isEds && entry?.hosts && entry.pushVersion === push.version
+        ? this.refreshEndpoints(entry, generator, push, proxy, canonical, request, scope, pushVersion)
+        : this.generateAll(generator, push, proxy, canonical, request, scope, pushVersion, isEds);
+    group.set(names, next);
+    return next.result;
+  }
+
+  private generateAll(
+    generator: Generator,
+    push: PushContext,
+    proxy: Proxy,
+    watched: WatchedResource,
+    request: PushRequest,
+    scope: string,
+    pushVersion: string,
+    isEds: boolean,
+  ): ResponseEntry {
     const resources = generator
       .generate({ push, proxy, watched, request })
       .map((r) => this.encode(push, watched.typeUrl, scope, r.name, r.message, isEds));
     const result: GenerateResult = { resources, pushVersion };
-    this.responseMemo.set(responseKey, push.version, result);
-    return result;
+    const revision = isEds ? push.endpoints.revision : -1;
+    if (!isEds) return { pushVersion: push.version, revision, result };
+    const hosts = new Map<string, { version: string; names: string[] }>();
+    for (const r of resources) {
+      const hostname = parseClusterName(r.name)?.hostname;
+      // A name that is no cluster name: no fast path for this group, regenerate it whole.
+      if (!hostname) return { pushVersion: push.version, revision, result };
+      const h = hosts.get(hostname);
+      if (h) h.names.push(r.name);
+      else hosts.set(hostname, { version: push.endpoints.hostnameVersion(hostname), names: [r.name] });
+    }
+    return { pushVersion: push.version, revision, result, hosts };
+  }
+
+  /**
+   * The EDS fast path: same PushContext, so the same names resolve to the same services; only
+   * the names of hostnames whose endpoint version moved are regenerated.
+   */
+  private refreshEndpoints(
+    entry: ResponseEntry,
+    generator: Generator,
+    push: PushContext,
+    proxy: Proxy,
+    watched: WatchedResource,
+    request: PushRequest,
+    scope: string,
+    pushVersion: string,
+  ): ResponseEntry {
+    const hosts = new Map(entry.hosts);
+    const stale = new Set<string>();
+    for (const [hostname, h] of hosts) {
+      const version = push.endpoints.hostnameVersion(hostname);
+      if (version === h.version) continue;
+      hosts.set(hostname, { version, names: h.names });
+      for (const n of h.names) stale.add(n);
+    }
+    this.responsesRefreshed++;
+    const revision = push.endpoints.revision;
+    if (stale.size === 0) {
+      return { pushVersion: push.version, revision, result: { ...entry.result, pushVersion }, hosts };
+    }
+    const fresh = new Map<string, EncodedResource>();
+    const only: WatchedResource = { typeUrl: watched.typeUrl, wildcard: false, names: stale };
+    for (const r of generator.generate({ push, proxy, watched: only, request }))
+      fresh.set(r.name, this.encode(push, watched.typeUrl, scope, r.name, r.message, true));
+    const resources: EncodedResource[] = [];
+    for (const r of entry.result.resources) {
+      if (!stale.has(r.name)) resources.push(r);
+      else {
+        const f = fresh.get(r.name);
+        if (f) resources.push(f);
+      }
+    }
+    return { pushVersion: push.version, revision, result: { resources, pushVersion }, hosts };
+  }
+
+  /** The version a result is labelled with: EDS also depends on the endpoints. */
+  private pushVersionOf(push: PushContext, isEds: boolean): string {
+    if (!isEds) return push.version;
+    const key = `${push.version}|${push.endpoints.revision}`;
+    if (this.edsVersion?.key !== key)
+      this.edsVersion = { key, version: contentHash(`${push.version}|${push.endpoints.version()}`) };
+    return this.edsVersion.version;
   }
 
   stats(): XdsResourceSourceStats {
@@ -130,6 +257,7 @@ export class XdsResourceSource implements ResourceSource {
       encoded: this.encodedCount,
       reused: this.reusedCount,
       responsesReused: this.responsesReused,
+      responsesRefreshed: this.responsesRefreshed,
       entries: this.encodedMemo.size,
     };
   }
@@ -150,10 +278,28 @@ export class XdsResourceSource implements ResourceSource {
       this.reusedCount++;
       return cached;
     }
+    // A new push version regenerates every resource of the types it concerns, most of them
+    // unchanged: the same message (compared as JSON, far cheaper than protobuf encoding) keeps
+    // its encoding, so its bytes, version and identity survive the push.
+    const json = JSON.stringify(message);
+    const nameKey = `${typeUrl}\n${scope}\n${name}`;
+    const last = this.lastEncoded.get(nameKey);
+    if (last && last.json === json) {
+      this.encodedMemo.set(key, push.version, last.encoded);
+      this.reusedCount++;
+      return last.encoded;
+    }
     const type = messageType(typeUrl);
     const value = type.encode(type.fromObject(message)).finish();
     const encoded: EncodedResource = { name, version: contentHash(value), typeUrl, value };
     this.encodedMemo.set(key, push.version, encoded);
+    this.lastEncoded.delete(nameKey);
+    this.lastEncoded.set(nameKey, { json, encoded });
+    while (this.lastEncoded.size > this.maxEntries) {
+      const oldest = this.lastEncoded.keys().next().value;
+      if (oldest === undefined) break;
+      this.lastEncoded.delete(oldest);
+    }
     this.encodedCount++;
     return encoded;
   }
@@ -165,6 +311,5 @@ export class XdsResourceSource implements ResourceSource {
     this.currentVersion = version;
     const keep = new Set([version, ...(this.previousVersion ? [this.previousVersion] : [])]);
     this.encodedMemo.retain(keep);
-    this.responseMemo.retain(keep);
   }
 }

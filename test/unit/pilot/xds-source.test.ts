@@ -131,6 +131,37 @@ describe('XdsResourceSource', () => {
     expect(address.socket_address.address).toBe('10.0.0.2');
   });
 
+  it('refreshes a group on the EDS fast path by regenerating only the changed hostname', () => {
+    const { source, world } = setup();
+    const names = new Set([GREETER, OTHER]);
+    const before = source.generate(a, eds([...names]), request);
+    const encoded = source.stats().encoded;
+    world.endpoints.setServiceEndpoints(
+      { hostname: 'other.default.svc.cluster.local', namespace: 'default' },
+      [],
+    );
+    const incremental = { ...request, full: false, endpointsUpdated: ['other.default.svc.cluster.local'] };
+    // Another client of the same group: the same result object, refreshed once.
+    const after = source.generate(b, eds([OTHER, GREETER]), incremental);
+    expect(source.generate(a, eds([GREETER, OTHER]), incremental)).toBe(after);
+    expect(source.stats()).toMatchObject({ responsesRefreshed: 1, encoded: encoded + 1 });
+    expect(after.resources.find((r) => r.name === GREETER)).toBe(
+      before.resources.find((r) => r.name === GREETER),
+    );
+    expect(after.resources.map((r) => r.name)).toEqual(before.resources.map((r) => r.name));
+  });
+
+  it('keeps an unchanged resource (bytes, version, identity) across push versions', () => {
+    const { source, rebuild } = setup();
+    const names = { typeUrl: CLUSTER_TYPE, wildcard: false, names: new Set([GREETER]) };
+    const first = source.generate(a, names, request).resources[0];
+    const encoded = source.stats().encoded;
+    rebuild();
+    const second = source.generate(a, names, request);
+    expect(second.resources[0]).toBe(first);
+    expect(source.stats().encoded).toBe(encoded);
+  });
+
   it('drops memo entries older than the previous push version', () => {
     const { source, rebuild } = setup();
     const names = { typeUrl: CLUSTER_TYPE, wildcard: false, names: new Set([GREETER]) };

@@ -9,6 +9,7 @@ import { buildPushContext, formatWarning, type PushContext } from '../model/push
 import { fullPush, type ConfigRef, type PushRequest } from '../model/push-request.js';
 import type { Service } from '../model/service.js';
 import { AggregateRegistry } from '../registry/aggregate.js';
+import { SERVICE_ENTRY_PROVIDER } from '../registry/serviceentry/conversion.js';
 import type { RegistryChange, ServiceRegistry } from '../registry/registry.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import type { XdsMetrics } from '../util/metrics.js';
@@ -64,12 +65,23 @@ export class Pilot {
 
   /** Starts serving xDS; resolves to the bound port. */
   async start(): Promise<number> {
+    // ServiceEntries and WorkloadEntries reach the mesh through the ServiceEntry registry, which
+    // tells a service change (full push) from an endpoint-only change (the EDS fast path), as
+    // istiod does; a config push of their own would turn every endpoint move into a full push.
+    const viaRegistry: ReadonlySet<string> = this.options.registries.some(
+      (r) => r.provider === SERVICE_ENTRY_PROVIDER,
+    )
+      ? new Set(['ServiceEntry', 'WorkloadEntry'])
+      : new Set();
     this.unsubscribeStore = this.options.store.onChange((events) => {
-      const refs: ConfigRef[] = events.map((e) => ({
-        kind: e.config.meta.kind,
-        namespace: e.config.meta.namespace,
-        name: e.config.meta.name,
-      }));
+      const refs: ConfigRef[] = events
+        .filter((e) => !viaRegistry.has(e.config.meta.kind))
+        .map((e) => ({
+          kind: e.config.meta.kind,
+          namespace: e.config.meta.namespace,
+          name: e.config.meta.name,
+        }));
+      if (refs.length === 0) return;
       this.debouncer.enqueue(fullPush('config', Date.now(), refs));
     });
     this.registry.onChange((change) => this.onRegistryChange(change));

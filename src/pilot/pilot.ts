@@ -114,6 +114,18 @@ export class Pilot {
       return;
     }
     if (change.endpointsChanged.length === 0) return;
+    // DNS-resolved services carry their endpoints inside the Cluster (STRICT_DNS/LOGICAL_DNS), so
+    // an endpoint change there is a CDS change: a full push, as istiod does.
+    const changedHosts = new Set(change.endpointsChanged);
+    const dnsChanged = this.registry
+      .services()
+      .some(
+        (s) => changedHosts.has(s.hostname) && (s.resolution === 'DNS' || s.resolution === 'DNS_ROUND_ROBIN'),
+      );
+    if (dnsChanged) {
+      this.debouncer.enqueue({ ...fullPush('service', now), endpointsUpdated: [...change.endpointsChanged] });
+      return;
+    }
     // Fast path: update endpoints in place, no PushContext rebuild; only EDS watchers care.
     const changed = this.syncEndpoints(change.endpointsChanged);
     if (changed.length === 0) return;

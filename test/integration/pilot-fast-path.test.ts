@@ -104,4 +104,23 @@ describe('Pilot EDS fast path', () => {
     expect(pilot.pushContext()).not.toBe(context);
     s.end();
   }, 15_000);
+
+  it('rebuilds on an endpoint change of a DNS-resolved service (its endpoints live in the Cluster)', async () => {
+    const dns = (host: string): string => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: ext, namespace: default }
+spec:
+  hosts: [ext.example.com]
+  location: MESH_EXTERNAL
+  resolution: DNS
+  ports: [{ number: 443, name: tls, protocol: TLS }]
+  endpoints: [{ address: ${host} }]
+`;
+    store.apply(parseIstioYaml(dns('a.example.net'), 'ext.yaml')[0]!);
+    await new Promise((r) => setTimeout(r, QUIET_MS + 500));
+    const before = pilot.pushContext();
+    store.apply(parseIstioYaml(dns('b.example.net'), 'ext.yaml')[0]!);
+    await new Promise((r) => setTimeout(r, QUIET_MS + 500));
+    expect(pilot.pushContext()).not.toBe(before);
+  }, 15_000);
 });

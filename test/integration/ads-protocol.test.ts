@@ -9,7 +9,7 @@ import { fullPush, type PushRequest } from '../../src/model/push-request.js';
 import type { Proxy } from '../../src/model/proxy.js';
 import { silentLogger } from '../../src/util/log.js';
 import { adsServiceDefinition } from '../../src/xds/ads-service.js';
-import { AdsClient, RawStream, type Msg } from './support/raw-ads.js';
+import { AdsClient, RawStream, type Msg, serveRecording } from './support/raw-ads.js';
 import type {
   EncodedResource,
   GenerateResult,
@@ -76,9 +76,8 @@ describe('ADS protocol', () => {
   let server: XdsServer;
   let grpcServer: grpc.Server;
   let client: grpc.Client;
-  const written: Array<{ stream: number; message: Msg }> = [];
+  let written: Array<{ stream: number; message: Msg }> = [];
   const streams: RawStream[] = [];
-  let streamSeq = 0;
 
   function open(
     method: 'StreamAggregatedResources' | 'DeltaAggregatedResources' = 'StreamAggregatedResources',
@@ -93,30 +92,10 @@ describe('ADS protocol', () => {
     server = new XdsServer({ source, logger: silentLogger() });
     // Serve through register() on our own grpc.Server so the test sees every message the
     // server writes (to check the resource bytes are shared, never re-encoded per stream).
-    grpcServer = new grpc.Server();
-    const shim = {
-      addService: (def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => {
-        const wrapped: grpc.UntypedServiceImplementation = {};
-        for (const [k, handler] of Object.entries(impl)) {
-          wrapped[k] = (call: any) => {
-            const id = ++streamSeq;
-            const write = call.write.bind(call);
-            call.write = (m: Msg, cb: any) => {
-              written.push({ stream: id, message: m });
-              return write(m, cb);
-            };
-            (handler as (c: any) => void)(call);
-          };
-        }
-        grpcServer.addService(def, wrapped);
-      },
-    } as unknown as grpc.Server;
-    server.register(shim);
-    const port = await new Promise<number>((resolve, reject) =>
-      grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
-    );
+    const rec = await serveRecording(server);
+    grpcServer = rec.grpcServer;
+    written = rec.written;
+    const port = rec.port;
     client = new AdsClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   });
 

@@ -17,7 +17,7 @@ import { messageType } from '../../src/xds/proto.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, ROUTE_TYPE } from '../../src/xds/type-urls.js';
 import { XdsServer } from '../../src/xds/xds-server.js';
 import { buildWorld, parseIstioYaml, TestConfigStore, type World } from '../golden/pilot-harness.js';
-import { AdsClient, RawStream, type Msg } from './support/raw-ads.js';
+import { AdsClient, RawStream, type Msg, serveRecording } from './support/raw-ads.js';
 
 const INPUT = `
 apiVersion: networking.istio.io/v1
@@ -59,39 +59,18 @@ describe('ADS sharing across streams', () => {
   let server: XdsServer;
   let grpcServer: grpc.Server;
   let client: grpc.Client;
-  const written: Array<{ stream: number; message: Msg }> = [];
+  let written: Array<{ stream: number; message: Msg }> = [];
   const streams: RawStream[] = [];
-  let seq = 0;
 
   beforeAll(async () => {
     world = buildWorld(parseIstioYaml(INPUT, 'test'));
     push = world.push;
     const source = new XdsResourceSource({ generators: buildGeneratorMap(), pushContext: () => push });
     server = new XdsServer({ source, logger: silentLogger() });
-    grpcServer = new grpc.Server();
-    const shim = {
-      addService: (def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => {
-        const wrapped: grpc.UntypedServiceImplementation = {};
-        for (const [k, handler] of Object.entries(impl)) {
-          wrapped[k] = (call: any) => {
-            const id = ++seq;
-            const write = call.write.bind(call);
-            call.write = (m: Msg, cb: any) => {
-              written.push({ stream: id, message: m });
-              return write(m, cb);
-            };
-            (handler as (c: any) => void)(call);
-          };
-        }
-        grpcServer.addService(def, wrapped);
-      },
-    } as unknown as grpc.Server;
-    server.register(shim);
-    const port = await new Promise<number>((resolve, reject) =>
-      grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
-    );
+    const rec = await serveRecording(server);
+    grpcServer = rec.grpcServer;
+    written = rec.written;
+    const port = rec.port;
     client = new AdsClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   });
 

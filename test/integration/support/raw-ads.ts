@@ -57,3 +57,44 @@ export const AdsClient = (grpc.loadPackageDefinition(adsPackageDefinition()) as 
 export function adsClient(port: number): grpc.Client {
   return new AdsClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }
+
+export interface RecordingServer {
+  readonly grpcServer: grpc.Server;
+  readonly port: number;
+  /** Every message the ADS server wrote, with the stream it went to. */
+  readonly written: Array<{ stream: number; message: Msg }>;
+}
+
+/**
+ * Serves an XdsServer through `register()` on our own grpc.Server on 127.0.0.1, recording every
+ * message it writes, so tests can check that resource bytes are shared, never re-encoded per stream.
+ */
+export async function serveRecording(xds: { register(server: grpc.Server): void }): Promise<RecordingServer> {
+  const grpcServer = new grpc.Server();
+  const written: Array<{ stream: number; message: Msg }> = [];
+  let seq = 0;
+  const shim = {
+    addService: (def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => {
+      const wrapped: grpc.UntypedServiceImplementation = {};
+      for (const [k, handler] of Object.entries(impl)) {
+        wrapped[k] = (call: any) => {
+          const id = ++seq;
+          const write = call.write.bind(call);
+          call.write = (m: Msg, cb: any) => {
+            written.push({ stream: id, message: m });
+            return write(m, cb);
+          };
+          (handler as (c: any) => void)(call);
+        };
+      }
+      grpcServer.addService(def, wrapped);
+    },
+  } as unknown as grpc.Server;
+  xds.register(shim);
+  const port = await new Promise<number>((resolve, reject) =>
+    grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  );
+  return { grpcServer, port, written };
+}

@@ -15,15 +15,18 @@
  *   last good version, so the file's other previously good resources are all kept until it is fixed.
  *
  * Watching: one non-recursive `fs.watch` per directory (recursive watch is unreliable on Linux in
- * Node 20), any event schedules a rescan after a short quiet period (editors that save by writing a
- * temporary file and renaming it produce bursts of events). A rescan re-reads every file but only
- * re-parses those whose content hash changed, so it is cheap and misses nothing a lost event would
- * hide. Hidden entries (`.foo.yaml`, editor lock files, Kubernetes ConfigMap `..data` directories)
- * are skipped.
+ * Node 20). An event naming a YAML file re-reads that file only, so one edit among thousands of
+ * files costs one read; an event without a name, on a directory, or on a `..`-prefixed entry (the
+ * symlink swap by which Kubernetes updates a mounted ConfigMap) rescans the whole tree, reading
+ * only files whose size, inode or change time moved. A file renamed into place is complete
+ * (atomic writers: editors, `kubectl cp`, ConfigMaps) and is read after a short settle; an
+ * in-place write may still be under way, so it waits for the full quiet period. Hidden entries
+ * (`.foo.yaml`, editor temp and lock files) are never served.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { fileStamp, listTree, pathKind, YAML_FILE, type Listing } from './directory-tree.js';
 import { configKey, describeConfig, type Config } from '../../model/config.js';
 import { contentHash } from '../../util/hash.js';
 import type { Logger } from '../../util/log.js';
@@ -36,8 +39,10 @@ export interface DirectorySourceOptions {
   readonly dir: string;
   readonly store: ConfigStore;
   readonly logger: Logger;
-  /** Quiet period after a file-system event before rescanning (default 50 ms). */
+  /** Quiet period after an in-place write before reading it (default 50 ms). */
   readonly debounceMs?: number;
+  /** Settle time after a file is renamed into place (default 5 ms, capped by `debounceMs`). */
+  readonly renameSettleMs?: number;
   /** Watch for changes after the initial load (default true). */
   readonly watch?: boolean;
   /** Counts each document validated (a changed file's documents) and each file that fails to parse. */
@@ -47,14 +52,18 @@ export interface DirectorySourceOptions {
 interface FileState {
   /** Content hash of the last version read; an unchanged file is not re-parsed. */
   hash: string;
+  /** `size:ino:ctimeNs` when last read: a full rescan skips files whose stamp did not move. */
+  stamp: string;
   /** Last good resources of this file, by `Kind/ns/name`. */
   good: Map<string, Config>;
   /** Current problems of this file (syntax or validation). */
   errors: ConfigError[];
 }
 
-const YAML_FILE = /\.ya?ml$/i;
 const RETRY_MS = 1000;
+
+/** What the next rescan must look at: everything, or the named paths. */
+type Dirty = { readonly all: true } | { readonly all: false; readonly paths: Set<string> };
 
 export class DirectorySource {
   private readonly dir: string;
@@ -69,7 +78,9 @@ export class DirectorySource {
   private duplicates: ConfigError[] = [];
   /** Directory → its watcher and the inode it watches (a directory replaced under the same name needs a new one). */
   private readonly watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
+  private readonly renameSettleMs: number;
   private timer: NodeJS.Timeout | undefined;
+  private dirty: Dirty = { all: false, paths: new Set() };
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
   private dirError: string | undefined;
@@ -79,6 +90,7 @@ export class DirectorySource {
     this.store = options.store;
     this.log = options.logger.child({ source: 'directory', dir: options.dir });
     this.debounceMs = options.debounceMs ?? 50;
+    this.renameSettleMs = Math.min(options.renameSettleMs ?? 5, this.debounceMs);
     this.watchEnabled = options.watch ?? true;
     this.metrics = options.metrics;
   }
@@ -90,6 +102,7 @@ export class DirectorySource {
     if (this.watchEnabled && !this.stopped) {
       this.updateWatchers(dirs);
       // Anything written between the first scan and the watchers starting.
+      this.dirty = { all: true };
       this.schedule();
     }
     this.log.info({ resources: this.served.size, files: this.files.size }, 'config directory loaded');
@@ -120,13 +133,26 @@ export class DirectorySource {
     return all.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   }
 
-  private schedule(): void {
+  /** Records a watch event in `dir` and schedules a rescan. */
+  private noteEvent(dir: string, event: string, filename: string | null): void {
+    if (this.stopped) return;
+    // `..data` and friends: Kubernetes swapped a ConfigMap's files; no name: the kernel lost track.
+    if (!filename || filename.startsWith('..') || filename.includes('/')) this.dirty = { all: true };
+    else if (filename.startsWith('.'))
+      return; // an editor's or atomic writer's temp file
+    else if (!this.dirty.all) this.dirty.paths.add(join(dir, filename));
+    const renamed = event === 'rename' && filename !== null && YAML_FILE.test(filename);
+    this.schedule(renamed ? this.renameSettleMs : this.debounceMs);
+  }
+
+  /** Fires a rescan `ms` after the last event; a later event restarts the wait (a burst is read once). */
+  private schedule(ms = this.debounceMs): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.enqueue();
-    }, this.debounceMs);
+    }, ms);
     this.timer.unref();
   }
 
@@ -134,9 +160,11 @@ export class DirectorySource {
   private enqueue(explicit = false): Promise<void> {
     this.queue = this.queue.then(async () => {
       if (this.stopped && !explicit) return;
+      const dirty = this.dirty;
+      this.dirty = { all: false, paths: new Set() };
       try {
-        const dirs = await this.sync(false);
-        if (this.watchEnabled && !this.stopped) this.updateWatchers(dirs);
+        const dirs = explicit || dirty.all ? await this.sync(false) : await this.syncPaths(dirty.paths);
+        if (dirs && this.watchEnabled && !this.stopped) this.updateWatchers(dirs);
       } catch (err) {
         this.log.error({ err }, 'config directory rescan failed');
       }
@@ -158,6 +186,7 @@ export class DirectorySource {
       this.dirError = message;
       // The watchers may be gone with the directory: poll until it is back, then watch afresh.
       this.closeWatchers();
+      this.dirty = { all: true };
       if (this.timer === undefined && !this.stopped) {
         this.timer = setTimeout(() => {
           this.timer = undefined;
@@ -174,12 +203,36 @@ export class DirectorySource {
         this.log.info({ file }, 'config file removed');
       }
     }
-    for (const file of listing.files) await this.loadFile(file);
+    for (const file of listing.files) {
+      const stamp = await fileStamp(file);
+      if (stamp !== undefined && this.files.get(file)?.stamp === stamp) continue;
+      await this.loadFile(file, stamp ?? '');
+    }
     this.reconcile();
     return listing.dirs;
   }
 
-  private async loadFile(file: string): Promise<void> {
+  /**
+   * Re-reads only the files watch events named. Anything that is not a plain change of a YAML
+   * file we know how to place (a directory appeared or vanished) falls back to a full rescan.
+   */
+  private async syncPaths(paths: ReadonlySet<string>): Promise<ReadonlyMap<string, number> | undefined> {
+    if (paths.size === 0) return undefined;
+    for (const path of [...paths].sort()) {
+      const kind = await pathKind(path);
+      if (kind === 'dir') return this.sync(false);
+      if (kind === 'missing') {
+        if (this.files.delete(path)) this.log.info({ file: path }, 'config file removed');
+        else if ([...this.files.keys()].some((f) => f.startsWith(`${path}${sep}`))) return this.sync(false);
+        continue;
+      }
+      if (kind === 'file' && YAML_FILE.test(path)) await this.loadFile(path, (await fileStamp(path)) ?? '');
+    }
+    this.reconcile();
+    return undefined;
+  }
+
+  private async loadFile(file: string, stamp: string): Promise<void> {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -197,15 +250,20 @@ export class DirectorySource {
         state.errors = [error];
         // Read it afresh next time, even if its content turns out unchanged.
         state.hash = '';
-      } else this.files.set(file, { hash: '', good: new Map(), errors: [error] });
+        state.stamp = '';
+      } else this.files.set(file, { hash: '', stamp: '', good: new Map(), errors: [error] });
       return;
     }
     const hash = contentHash(text);
     const previous = this.files.get(file);
-    if (previous && previous.hash === hash) return;
-    const state: FileState = previous ?? { hash, good: new Map(), errors: [] };
+    if (previous && previous.hash === hash) {
+      previous.stamp = stamp;
+      return;
+    }
+    const state: FileState = previous ?? { hash, stamp, good: new Map(), errors: [] };
     const hadErrors = state.errors.length > 0;
     state.hash = hash;
+    state.stamp = stamp;
     this.files.set(file, state);
 
     const result = readFileResources(text, file, state.good);
@@ -281,11 +339,12 @@ export class DirectorySource {
     for (const [d, ino] of dirs) {
       if (this.watchers.has(d)) continue;
       try {
-        const w = watch(d, { persistent: false }, () => this.schedule());
+        const w = watch(d, { persistent: false }, (event, filename) => this.noteEvent(d, event, filename));
         w.on('error', (err) => {
           this.log.warn({ err, dir: d }, 'directory watch failed; rescanning');
           w.close();
           if (this.watchers.get(d)?.watcher === w) this.watchers.delete(d);
+          this.dirty = { all: true };
           this.schedule();
         });
         this.watchers.set(d, { watcher: w, ino });
@@ -294,39 +353,4 @@ export class DirectorySource {
       }
     }
   }
-}
-
-interface Listing {
-  readonly files: readonly string[];
-  /** Directory path → inode. */
-  readonly dirs: ReadonlyMap<string, number>;
-}
-
-/** Every YAML file (sorted) and every directory under `root` (root included), skipping hidden names. */
-async function listTree(root: string): Promise<Listing> {
-  const files: string[] = [];
-  const dirs = new Map<string, number>();
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    dirs.set(dir, (await stat(dir)).ino);
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(dir, entry.name);
-      let isDir = entry.isDirectory();
-      let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
-        const s = await stat(path).catch(() => undefined);
-        isDir = s?.isDirectory() ?? false;
-        isFile = s?.isFile() ?? false;
-      }
-      // Depth bound: a symlink loop must not hang the scan.
-      if (isDir && depth < 16) {
-        await walk(path, depth + 1).catch(() => undefined);
-      } else if (isFile && YAML_FILE.test(entry.name)) {
-        files.push(path);
-      }
-    }
-  };
-  await walk(root, 0);
-  return { files: files.sort(), dirs };
 }

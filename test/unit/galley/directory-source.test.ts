@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -267,6 +267,35 @@ describe('DirectorySource', () => {
     await until(() => expect(names(store)).toEqual(['a', 'c']));
     await rm(join(dir, 'team'), { recursive: true });
     await until(() => expect(names(store)).toEqual(['a']));
+  });
+
+  it('follows a Kubernetes ConfigMap volume update (the ..data symlink swap)', async () => {
+    // The kubelet's atomic writer: files live in a timestamped hidden directory, `..data` points
+    // at it, and each visible name is a symlink through `..data`; an update swaps `..data`.
+    await mkdir(join(dir, '..2026_01'));
+    await writeFile(join(dir, '..2026_01', 'se.yaml'), se('a', 'a.example.com', 80));
+    await symlink('..2026_01', join(dir, '..data'));
+    await symlink(join('..data', 'se.yaml'), join(dir, 'se.yaml'));
+    const { store } = await open(true);
+    expect(port(store, 'a')).toBe(80);
+
+    await mkdir(join(dir, '..2026_02'));
+    await writeFile(join(dir, '..2026_02', 'se.yaml'), se('a', 'a.example.com', 81));
+    await symlink('..2026_02', join(dir, '..data_tmp'));
+    await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+    await rm(join(dir, '..2026_01'), { recursive: true });
+    await vi.waitFor(() => expect(port(store, 'a')).toBe(81), { timeout: 5000, interval: 20 });
+  });
+
+  it('a file renamed into place is read after a short settle, not the full quiet period', async () => {
+    const store = new ConfigStore();
+    source = new DirectorySource({ dir, store, logger: capture().logger, debounceMs: 2000 });
+    await source.start();
+    await writeFile(join(dir, '.tmp-a'), se('a', 'a.example.com'));
+    const started = Date.now();
+    await rename(join(dir, '.tmp-a'), join(dir, 'a.yaml'));
+    await vi.waitFor(() => expect(names(store)).toEqual(['a']), { timeout: 5000, interval: 5 });
+    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   it('stop() stops watching', async () => {

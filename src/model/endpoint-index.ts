@@ -35,6 +35,8 @@ interface ServiceEndpoints {
   readonly all: readonly Endpoint[];
   readonly byPort: ReadonlyMap<string, readonly Endpoint[]>;
   readonly hash: string;
+  /** The list it was set from: registries hand back the same array while nothing changed. */
+  readonly source: readonly Endpoint[];
 }
 
 /** Read side, as generators see it. */
@@ -65,10 +67,16 @@ export class EndpointIndex implements EndpointView {
    */
   setServiceEndpoints(service: ServiceRef, endpoints: readonly Endpoint[]): boolean {
     const key = refKey(service);
+    const previous = this.services.get(key);
+    // Endpoint lists are immutable values: the same array is the same content, and a full push
+    // over thousands of services then skips sorting and hashing every one of them.
+    if (previous && previous.source === endpoints) return false;
     const sorted = [...endpoints].sort(compareEndpoints);
     const hash = contentHash(stableStringify(sorted));
-    const previous = this.services.get(key);
-    if (previous && previous.hash === hash) return false;
+    if (previous && previous.hash === hash) {
+      this.services.set(key, { ...previous, source: endpoints });
+      return false;
+    }
     const byPort = new Map<string, Endpoint[]>();
     for (const ep of sorted) {
       const list = byPort.get(ep.servicePortName);
@@ -80,6 +88,7 @@ export class EndpointIndex implements EndpointView {
       all: sorted,
       byPort,
       hash,
+      source: endpoints,
     });
     let keys = this.byHostname.get(service.hostname);
     if (!keys) {

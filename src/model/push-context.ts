@@ -201,24 +201,45 @@ function listKind<S>(configs: ConfigStoreView, kind: (typeof ISTIO_KINDS)[number
   return sortByAge(configs.list(kind) as readonly Config<S>[]);
 }
 
+/**
+ * Hashes of configs and services by identity. Both are immutable values (a change is a new
+ * object), so a rebuild after one change hashes one object, not thousands (issue 3: hashing every
+ * config on every push cost 40–110 ms at 1,000 services).
+ */
+const itemHashes = new WeakMap<object, string>();
+
+function itemHash(item: object, project: () => unknown): string {
+  let hash = itemHashes.get(item);
+  if (hash === undefined) {
+    hash = contentHash(stableStringify(project()));
+    itemHashes.set(item, hash);
+  }
+  return hash;
+}
+
 /** Content hash of everything a PushContext is built from, except endpoints. */
 function computeVersion(input: PushContextInput, domainSuffix: string, rootNamespace: string): string {
-  const configs = ISTIO_KINDS.map((kind) =>
-    input.configs.list(kind).map((c) => ({
-      kind: c.meta.kind,
-      namespace: c.meta.namespace,
-      name: c.meta.name,
-      labels: c.meta.labels,
-      annotations: c.meta.annotations,
-      creationTimestamp: c.meta.creationTimestamp,
-      spec: c.spec,
-    })),
-  );
+  const parts: string[] = [stableStringify({ domainSuffix, rootNamespace, mesh: input.meshConfig })];
+  for (const kind of ISTIO_KINDS) {
+    for (const c of input.configs.list(kind)) {
+      parts.push(
+        itemHash(c, () => ({
+          kind: c.meta.kind,
+          namespace: c.meta.namespace,
+          name: c.meta.name,
+          labels: c.meta.labels,
+          annotations: c.meta.annotations,
+          creationTimestamp: c.meta.creationTimestamp,
+          spec: c.spec,
+        })),
+      );
+    }
+  }
   const services = [...input.services].sort((a, b) =>
     `${a.hostname}/${a.namespace}` < `${b.hostname}/${b.namespace}` ? -1 : 1,
   );
-  const mesh = input.meshConfig;
-  return contentHash(stableStringify({ domainSuffix, rootNamespace, configs, services, mesh }));
+  for (const svc of services) parts.push(itemHash(svc, () => svc));
+  return contentHash(parts.join('\n'));
 }
 
 /** Builds an immutable PushContext. Pure: same inputs, same snapshot and version. */

@@ -17,18 +17,14 @@ import {
   type SyncGoal,
   type XdsMode,
 } from './protocol.js';
+import { lenField, message, stringsField, type Envelope } from './wire.js';
 import {
-  clusterEdsName,
-  lenField,
-  listenerRouteNames,
-  message,
-  readDeltaResponse,
-  readSotwResponse,
-  resourceName,
-  stringsField,
-  type Envelope,
-  type Slice,
-} from './wire.js';
+  deltaRefLists,
+  deltaRefUnion,
+  sotwNames,
+  sotwRefs,
+  type ParsedResponse,
+} from './response-memo.js';
 
 /** An immutable, sorted name list shared by every client of a worker that wants the same names. */
 export interface SharedNames {
@@ -47,6 +43,8 @@ export interface ClientEnv {
   readonly channelOptions: grpc.ChannelOptions;
   /** Interns a name list (workers share identical lists across clients). */
   share(names: string[]): SharedNames;
+  /** Parses a response, once per distinct response in the worker (response-memo.ts). */
+  parse(buf: Buffer): ParsedResponse;
   onBytes(n: number, typeUrl: string): void;
   onAck(): void;
   /** An unreadable response (counted; the client does not NACK, it is a load generator). */
@@ -71,7 +69,7 @@ interface TypeState {
   /** CDS/LDS: resources held (count only matters). */
   count: number;
   /** Delta CDS/LDS: resource name → the EDS/RDS names it references. */
-  refs?: Map<string, string[]>;
+  refs?: Map<string, readonly string[]>;
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -163,7 +161,7 @@ export class AdsClient {
   /** DeltaDiscoveryRequest: node 1, type_url 2, subscribe 3, unsubscribe 4, response_nonce 6. */
   private sendDelta(
     typeUrl: string,
-    subscribe: Iterable<string>,
+    subscribe: Iterable<string> | SharedNames,
     unsubscribe: Iterable<string>,
     nonce = '',
   ): void {
@@ -171,7 +169,7 @@ export class AdsClient {
       message(
         this.nodeField(1),
         lenField(2, typeUrl),
-        stringsField(3, subscribe),
+        'encoded' in subscribe ? subscribe.encoded : stringsField(3, subscribe),
         stringsField(4, unsubscribe),
         nonce ? lenField(6, nonce) : undefined,
       ),
@@ -183,10 +181,11 @@ export class AdsClient {
     const env = this.env;
     let e: Envelope;
     try {
-      e = env.mode === 'sotw' ? readSotwResponse(buf) : readDeltaResponse(buf);
+      const parsed = env.parse(buf);
+      e = parsed.env;
       env.onBytes(buf.length + 5, e.typeUrl);
-      if (env.mode === 'sotw') this.onSotw(e, buf);
-      else this.onDelta(e, buf);
+      if (env.mode === 'sotw') this.onSotw(parsed, buf);
+      else this.onDelta(parsed, buf);
     } catch (err) {
       env.onError(err);
       return;
@@ -199,7 +198,8 @@ export class AdsClient {
     env.onResponse(this, e, buf, at);
   }
 
-  private onSotw(e: Envelope, buf: Buffer): void {
+  private onSotw(p: ParsedResponse, buf: Buffer): void {
+    const e = p.env;
     const s = this.types.get(e.typeUrl);
     if (!s) return;
     s.version = e.version;
@@ -208,16 +208,9 @@ export class AdsClient {
     if (e.typeUrl === CDS || e.typeUrl === LDS) {
       s.count = e.resources.length;
       const refType = e.typeUrl === CDS ? EDS : RDS;
-      const refs = new Set<string>();
-      for (const r of e.resources) {
-        if (e.typeUrl === CDS) {
-          const n = clusterEdsName(buf, r);
-          if (n) refs.add(n);
-        } else for (const n of listenerRouteNames(buf, r)) refs.add(n);
-      }
       this.sendSotw(e.typeUrl); // ACK
       const ref = this.types.get(refType)!;
-      const next = this.env.share([...refs].sort());
+      const next = sotwRefs(p, buf, (names) => this.env.share(names));
       if (next !== ref.wanted) {
         for (const n of next.names) if (!ref.wanted?.set.has(n)) ref.missing.add(n);
         for (const n of ref.missing) if (!next.set.has(n)) ref.missing.delete(n);
@@ -227,27 +220,40 @@ export class AdsClient {
       }
       return;
     }
-    if (s.missing.size > 0) for (const r of e.resources) s.missing.delete(resourceName(buf, r));
+    if (s.missing.size > 0) for (const n of sotwNames(p, buf)) s.missing.delete(n);
     this.sendSotw(e.typeUrl); // ACK
   }
 
-  private onDelta(e: Envelope, buf: Buffer): void {
+  private onDelta(p: ParsedResponse, buf: Buffer): void {
+    const e = p.env;
     const s = this.types.get(e.typeUrl);
     if (!s) return;
     s.version = e.version;
     s.nonce = e.nonce;
     s.acked = true;
     if (e.typeUrl === CDS || e.typeUrl === LDS) {
-      const refs = (s.refs ??= new Map<string, string[]>());
-      const refOf = (r: Slice): string[] =>
-        e.typeUrl === CDS ? [clusterEdsName(buf, r)].filter(Boolean) : listenerRouteNames(buf, r);
-      e.names.forEach((name, i) => refs.set(name, refOf(e.resources[i]!)));
+      const refs = (s.refs ??= new Map<string, readonly string[]>());
+      const first = refs.size === 0;
+      const lists = deltaRefLists(p, buf);
+      e.names.forEach((name, i) => refs.set(name, lists[i]!));
       for (const name of e.removed) refs.delete(name);
       s.count = refs.size;
       this.sendDelta(e.typeUrl, [], [], e.nonce); // ACK
       const refType = e.typeUrl === CDS ? EDS : RDS;
       const ref = this.types.get(refType)!;
       const current = (ref.subscribed ??= new Set());
+      if (first && current.size === 0) {
+        // The first state of the world: subscribe to everything it references, one shared list.
+        const union = deltaRefUnion(p, buf, (names) => this.env.share(names));
+        if (union.names.length === 0) return;
+        for (const n of union.names) {
+          current.add(n);
+          ref.missing.add(n);
+        }
+        ref.acked = false;
+        this.sendDelta(refType, union, []);
+        return;
+      }
       const wanted = new Set<string>();
       for (const v of refs.values()) for (const n of v) wanted.add(n);
       const subscribe = [...wanted].filter((n) => !current.has(n));

@@ -48,6 +48,8 @@ export interface BenchOptions {
   readonly dir?: string;
   readonly keepDir?: boolean;
   readonly cpuProfDir?: string;
+  /** V8 CPU profiles of the load processes. */
+  readonly loadCpuProfDir?: string;
   /** Append meshplane's output to this file. */
   readonly meshplaneLog?: string;
   /** Size of the small-push floor reported beside the per-scenario floors (0: skip). */
@@ -126,6 +128,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       mode: o.mode,
       shape: o.shape,
       goal: { clusters: o.services, listeners: o.services },
+      cpuProfDir: o.loadCpuProfDir,
     });
     let rev = 0;
     const ctx: BenchContext = {

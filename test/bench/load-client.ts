@@ -6,6 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { AdsClient, type ClientEnv, type SharedNames } from './ads-client.js';
+import { ResponseMemo } from './response-memo.js';
 import {
   EDS,
   SOTW_METHOD,
@@ -63,6 +64,7 @@ let syncTimes = new Float64Array(0);
 let syncRemaining = 0;
 let armed: Armed | undefined;
 const shared = new Map<string, SharedNames>();
+let memo = new ResponseMemo(true);
 
 function share(names: string[]): SharedNames {
   const key = names.join('\n');
@@ -181,6 +183,7 @@ process.on('message', (raw) => {
         syncRemaining = msg.count;
         nodes = Array.from({ length: msg.count }, (_, i) => encodeNode(buildNode(msg.shape, msg.first + i)));
         const sotw = msg.mode === 'sotw';
+        memo = new ResponseMemo(sotw);
         for (let i = 0; i < msg.count; i++) {
           const env: ClientEnv = {
             target: msg.target,
@@ -189,6 +192,7 @@ process.on('message', (raw) => {
             goal: msg.goal,
             channelOptions: CHANNEL_OPTIONS,
             share,
+            parse: (buf) => memo.parse(buf),
             onBytes: (n, typeUrl) => {
               counters.bytes += n;
               const t = shortType(typeUrl);

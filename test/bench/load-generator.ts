@@ -23,6 +23,8 @@ export interface LoadGeneratorOptions {
   readonly mode: XdsMode;
   readonly shape: NodeShape;
   readonly goal: SyncGoal;
+  /** Directory for V8 CPU profiles of the load processes (`--load-cpu-prof`). */
+  readonly cpuProfDir?: string;
 }
 
 /** Per-client absolute timestamps (ms, NaN where nothing arrived) in client order. */
@@ -99,7 +101,12 @@ export class LoadGenerator {
     for (let k = 0; k < w; k++) {
       const count = Math.floor(opts.clients / w) + (k < opts.clients % w ? 1 : 0);
       const child = fork(WORKER_FILE, [], {
-        execArgv: ['--import', 'tsx', '--max-old-space-size=4096'],
+        execArgv: [
+          '--import',
+          'tsx',
+          '--max-old-space-size=4096',
+          ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
+        ],
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       });
@@ -214,6 +221,15 @@ export class LoadGenerator {
       this.workers.map(async (w) => {
         if (w.exited) return;
         await w.next((m) => m.op === 'closed', 5000);
+        // The worker exits by itself right after (a CPU profile is written on exit).
+        if (!w.exited)
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 3000);
+            w.child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
         if (!w.exited) w.child.kill('SIGTERM');
       }),
     );

@@ -21,7 +21,7 @@ function usage(): string {
       CHANGE_SCENARIOS.map((s) => s.name).join(',') +
       ']',
     '       [--floor-rounds F] [--timeout-ms T] [--settle-ms S] [--steady-wait-ms W] [--debounce-ms D] [--log-level L]',
-    '       [--floor-baseline-bytes B] [--dir DIR] [--keep-dir] [--cpu-prof DIR] [--meshplane-log FILE] [--json]',
+    '       [--floor-baseline-bytes B] [--dir DIR] [--keep-dir] [--cpu-prof DIR] [--load-cpu-prof DIR] [--meshplane-log FILE] [--json]',
     '       [--topology single|split|compare]',
   ].join('\n');
 }
@@ -102,6 +102,9 @@ function parse(argv: string[]): { options: BenchOptions; json: boolean; compare:
         break;
       case '--cpu-prof':
         o['cpuProfDir'] = value();
+        break;
+      case '--load-cpu-prof':
+        o['loadCpuProfDir'] = value();
         break;
       case '--json':
         json = true;

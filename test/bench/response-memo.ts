@@ -1,0 +1,123 @@
+/**
+ * What a load process learns from one response, computed once per distinct response. A real
+ * fleet's N proxies each parse what they receive; the load generator simulates N of them on a
+ * share of two cores, and identical clients receive byte-identical responses, so it parses a
+ * response the first time it arrives and reuses the result for every later client that receives
+ * the same bytes. "Same" is checked in full (a memcmp, far cheaper than reading the protobuf), so
+ * a client that receives anything else parses it itself: the memo never hides a difference.
+ */
+import type { SharedNames } from './ads-client.js';
+import {
+  clusterEdsName,
+  listenerRouteNames,
+  readDeltaResponse,
+  readSotwResponse,
+  resourceName,
+  type Envelope,
+} from './wire.js';
+
+const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+
+/** A parsed response and what clients derive from it, filled lazily and shared read-only. */
+export interface ParsedResponse {
+  readonly env: Envelope;
+  /** SotW CDS/LDS: the EDS/RDS names the resources reference, sorted and interned. */
+  refs?: SharedNames;
+  /** Delta CDS/LDS: per resource (aligned with `env.names`), the names it references. */
+  refLists?: readonly (readonly string[])[];
+  /** Delta CDS/LDS: every name any resource references, sorted and interned. */
+  refUnion?: SharedNames;
+  /** SotW EDS/RDS: the resource names. */
+  names?: readonly string[];
+}
+
+interface Entry {
+  readonly buf: Buffer;
+  readonly parsed: ParsedResponse;
+}
+
+const MAX_ENTRIES = 64;
+const SAMPLE = 64;
+
+export class ResponseMemo {
+  private readonly entries = new Map<string, Entry>();
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly sotw: boolean) {}
+
+  parse(buf: Buffer): ParsedResponse {
+    const key = sampleKey(buf);
+    const hit = this.entries.get(key);
+    if (hit && hit.buf.equals(buf)) {
+      this.hits++;
+      return hit.parsed;
+    }
+    this.misses++;
+    const parsed: ParsedResponse = { env: this.sotw ? readSotwResponse(buf) : readDeltaResponse(buf) };
+    this.entries.delete(key);
+    this.entries.set(key, { buf, parsed });
+    while (this.entries.size > MAX_ENTRIES) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+    return parsed;
+  }
+}
+
+/** Length plus the first and last bytes: tells responses apart cheaply; equality is checked after. */
+function sampleKey(buf: Buffer): string {
+  const head = buf.subarray(0, Math.min(SAMPLE, buf.length)).toString('latin1');
+  const tail = buf.subarray(Math.max(0, buf.length - SAMPLE)).toString('latin1');
+  return `${buf.length}|${head}|${tail}`;
+}
+
+/** SotW CDS/LDS: the referenced names, computed once per distinct response. */
+export function sotwRefs(
+  p: ParsedResponse,
+  buf: Buffer,
+  share: (names: string[]) => SharedNames,
+): SharedNames {
+  if (p.refs) return p.refs;
+  const refs = new Set<string>();
+  for (const r of p.env.resources) {
+    if (p.env.typeUrl === CDS) {
+      const n = clusterEdsName(buf, r);
+      if (n) refs.add(n);
+    } else for (const n of listenerRouteNames(buf, r)) refs.add(n);
+  }
+  p.refs = share([...refs].sort());
+  return p.refs;
+}
+
+/** Delta CDS/LDS: per resource, the referenced names, computed once per distinct response. */
+export function deltaRefLists(p: ParsedResponse, buf: Buffer): readonly (readonly string[])[] {
+  if (p.refLists) return p.refLists;
+  const isCds = p.env.typeUrl === CDS;
+  p.refLists = p.env.resources.map((r) => {
+    if (!isCds) return listenerRouteNames(buf, r);
+    const n = clusterEdsName(buf, r);
+    return n ? [n] : [];
+  });
+  return p.refLists;
+}
+
+/** Delta CDS/LDS: the union of every resource's references. */
+export function deltaRefUnion(
+  p: ParsedResponse,
+  buf: Buffer,
+  share: (names: string[]) => SharedNames,
+): SharedNames {
+  if (p.refUnion) return p.refUnion;
+  const all = new Set<string>();
+  for (const list of deltaRefLists(p, buf)) for (const n of list) all.add(n);
+  p.refUnion = share([...all].sort());
+  return p.refUnion;
+}
+
+/** SotW EDS/RDS: the resource names. */
+export function sotwNames(p: ParsedResponse, buf: Buffer): readonly string[] {
+  p.names ??= p.env.resources.map((r) => resourceName(buf, r));
+  return p.names;
+}

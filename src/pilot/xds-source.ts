@@ -23,7 +23,8 @@ import { messageType } from '../xds/proto.js';
 import type { EncodedResource, GenerateResult, ResourceSource, WatchedResource } from '../xds/source.js';
 import { ENDPOINT_TYPE } from '../xds/type-urls.js';
 import { parseClusterName } from './networking/naming.js';
-import { GRPC_PREFIX, type Generator, type GeneratorMap } from './generators/types.js';
+import { BoundedMemo } from './bounded-memo.js';
+import { GRPC_PREFIX, type Generator, type GeneratorMap, type ResourceFilter } from './generators/types.js';
 
 export interface XdsResourceSourceOptions {
   readonly generators: GeneratorMap;
@@ -31,11 +32,6 @@ export interface XdsResourceSourceOptions {
   readonly pushContext: () => PushContext;
   /** Upper bound of the encoded-resource memo. Default 50 000. */
   readonly maxEntries?: number;
-}
-
-interface Memo<T> {
-  readonly pushVersion: string;
-  readonly value: T;
 }
 
 export interface XdsResourceSourceStats {
@@ -47,38 +43,19 @@ export interface XdsResourceSourceStats {
   readonly entries: number;
 }
 
-class BoundedMemo<T> {
-  private readonly entries = new Map<string, Memo<T>>();
-  constructor(private readonly max: number) {}
-
-  get(key: string): T | undefined {
-    return this.entries.get(key)?.value;
-  }
-
-  set(key: string, pushVersion: string, value: T): void {
-    this.entries.set(key, { pushVersion, value });
-    while (this.entries.size > this.max) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
-  }
-
-  /** Keeps only entries of the given push versions. */
-  retain(versions: ReadonlySet<string>): void {
-    for (const [key, memo] of this.entries) if (!versions.has(memo.pushVersion)) this.entries.delete(key);
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-}
-
 interface ProxyType {
   readonly generator: Generator | undefined;
   readonly scope: string;
   /** Memo group key prefix: type and scope key. */
   readonly group: string;
+}
+
+/** A full push: the PushContext before and after, the request between, per-generator filters. */
+interface Transition {
+  readonly from: PushContext;
+  readonly to: PushContext;
+  readonly request: PushRequest;
+  readonly filters: Map<Generator, ResourceFilter | undefined>;
 }
 
 /** A memoized response of one group and subscription. */
@@ -103,6 +80,8 @@ export class XdsResourceSource implements ResourceSource {
   /** Generator and group per proxy and type (a proxy never changes during its stream). */
   private readonly proxies = new WeakMap<Proxy, Map<string, ProxyType>>();
   private edsVersion: { readonly key: string; readonly version: string } | undefined;
+  /** How the current PushContext came from the previous one (see `pushed`). */
+  private transition: Transition | undefined;
   private currentVersion: string | undefined;
   private previousVersion: string | undefined;
   private encodedCount = 0;
@@ -139,6 +118,16 @@ export class XdsResourceSource implements ResourceSource {
     return t;
   }
 
+  /**
+   * Tells the source that the full push `request` turned `from` into `to` (the new current
+   * PushContext). Results built from `from` are then refreshed, not rebuilt, for generators
+   * that declare what such a change may touch (`Generator.changedResources`). Without this call
+   * every full push regenerates everything, which is always correct.
+   */
+  pushed(from: PushContext, to: PushContext, request: PushRequest): void {
+    this.transition = from.version === to.version ? undefined : { from, to, request, filters: new Map() };
+  }
+
   supports(proxy: Proxy, typeUrl: string): boolean {
     return this.generatorFor(proxy, typeUrl) !== undefined;
   }
@@ -165,10 +154,13 @@ export class XdsResourceSource implements ResourceSource {
     }
     const canonical: WatchedResource = { typeUrl: watched.typeUrl, wildcard: watched.wildcard, names };
     const pushVersion = this.pushVersionOf(push, isEds);
+    const filter = entry && !isEds && !watched.wildcard ? this.filterFor(generator, entry, push) : undefined;
     const next =
       isEds && entry?.hosts && entry.pushVersion === push.version
         ? this.refreshEndpoints(entry, generator, push, proxy, canonical, request, scope, pushVersion)
-        : this.generateAll(generator, push, proxy, canonical, request, scope, pushVersion, isEds);
+        : entry && filter
+          ? this.refreshNames(entry, filter, generator, push, proxy, canonical, request, scope)
+          : this.generateAll(generator, push, proxy, canonical, request, scope, pushVersion, isEds);
     group.set(names, next);
     return next.result;
   }
@@ -241,6 +233,62 @@ export class XdsResourceSource implements ResourceSource {
       }
     }
     return { pushVersion: push.version, revision, result: { resources, pushVersion }, hosts };
+  }
+
+  /** The dependency filter for refreshing `entry` to `push`, when the last full push allows it. */
+  private filterFor(
+    generator: Generator,
+    entry: ResponseEntry,
+    push: PushContext,
+  ): ResourceFilter | undefined {
+    const t = this.transition;
+    if (!t || !generator.changedResources || t.to !== push || entry.pushVersion !== t.from.version)
+      return undefined;
+    if (!t.filters.has(generator))
+      t.filters.set(generator, generator.changedResources(t.request, t.from, t.to));
+    return t.filters.get(generator);
+  }
+
+  /**
+   * A full push whose changes this generator can place: only the subscribed names the filter
+   * picks are regenerated; every other resource is reused as built for the previous push.
+   */
+  private refreshNames(
+    entry: ResponseEntry,
+    filter: ResourceFilter,
+    generator: Generator,
+    push: PushContext,
+    proxy: Proxy,
+    watched: WatchedResource,
+    request: PushRequest,
+    scope: string,
+  ): ResponseEntry {
+    const stale = new Set<string>();
+    for (const name of watched.names) if (filter(name)) stale.add(name);
+    this.responsesRefreshed++;
+    const result = (resources: readonly EncodedResource[]): ResponseEntry => ({
+      pushVersion: push.version,
+      revision: -1,
+      result: { resources, pushVersion: push.version },
+    });
+    if (stale.size === 0) return result(entry.result.resources);
+    const fresh = new Map<string, EncodedResource>();
+    const only: WatchedResource = { typeUrl: watched.typeUrl, wildcard: false, names: stale };
+    for (const r of generator.generate({ push, proxy, watched: only, request }))
+      fresh.set(r.name, this.encode(push, watched.typeUrl, scope, r.name, r.message, false));
+    const resources: EncodedResource[] = [];
+    for (const r of entry.result.resources) {
+      if (!stale.has(r.name)) resources.push(r);
+      else {
+        const f = fresh.get(r.name);
+        if (f) resources.push(f);
+        fresh.delete(r.name);
+      }
+    }
+    if (fresh.size === 0) return result(resources);
+    // Names that generated nothing before: keep the generators' sorted order.
+    resources.push(...fresh.values());
+    return result(resources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
   }
 
   /** The version a result is labelled with: EDS also depends on the endpoints. */

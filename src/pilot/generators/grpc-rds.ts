@@ -24,8 +24,9 @@ import type { ProtoObject } from '../networking/proto-values.js';
 import type { DestinationResolver } from '../networking/route/build-route-action.js';
 import { buildDomains, buildVirtualHost } from '../networking/route/build-virtual-host.js';
 import { stableStringify } from '../../model/push-context/stable-json.js';
+import { hostMatches } from '../../model/push-context/hosts.js';
 import { fullPushConcerns, requestedNames } from './grpc-common.js';
-import type { GenerateContext, Generator, Resource } from './types.js';
+import type { GenerateContext, Generator, Resource, ResourceFilter } from './types.js';
 
 const IGNORED_KINDS: ReadonlySet<string> = new Set(['Gateway']);
 
@@ -79,6 +80,36 @@ export function buildGrpcRouteConfig(name: string, push: PushContext, proxy: Pro
   return { name, virtual_hosts: [virtualHost] };
 }
 
+/**
+ * A route config `outbound|PORT||HOST` depends on the services, the DestinationRules (hash
+ * policies of every destination) and the one VirtualService that routes HOST. So when only
+ * VirtualServices changed, only the route configs of hosts they route, before or after the
+ * change, may differ; anything else may touch any route config.
+ */
+function virtualServiceChanges(
+  request: PushRequest,
+  previous: PushContext,
+  push: PushContext,
+): ResourceFilter | undefined {
+  if (request.configsUpdated.length === 0 || request.reasons.some((r) => r !== 'config')) return undefined;
+  const patterns = new Set<string>();
+  for (const ref of request.configsUpdated) {
+    if (IGNORED_KINDS.has(ref.kind)) continue;
+    if (ref.kind !== 'VirtualService') return undefined;
+    for (const ctx of [previous, push]) {
+      const vs = ctx.virtualServices.find(
+        (c) => c.meta.namespace === ref.namespace && c.meta.name === ref.name,
+      );
+      for (const host of vs?.spec.hosts ?? []) patterns.add(ctx.resolveHost(host, ref.namespace));
+    }
+  }
+  const hosts = [...patterns];
+  return (name) => {
+    const parsed = parseProxylessRouteName(name);
+    return !parsed || hosts.some((h) => hostMatches(parsed.hostname, h));
+  };
+}
+
 export const grpcRouteGenerator: Generator = {
   typeUrl: ROUTE_TYPE,
 
@@ -99,6 +130,8 @@ export const grpcRouteGenerator: Generator = {
   needsPush(request: PushRequest): boolean {
     return fullPushConcerns(request, IGNORED_KINDS);
   },
+
+  changedResources: virtualServiceChanges,
 
   /** Domains depend on the client namespace; `sourceLabels` / `sourceNamespace` matches on both. */
   scopeKey(proxy: Proxy): string {

@@ -24,11 +24,25 @@ export interface GenerateContext {
   readonly request: PushRequest;
 }
 
+/** Which resource names a change may have touched. */
+export type ResourceFilter = (name: string) => boolean;
+
 export interface Generator {
   readonly typeUrl: string;
   generate(ctx: GenerateContext): Resource[];
   /** Does this change concern this proxy for this type? */
   needsPush(request: PushRequest, proxy: Proxy): boolean;
+  /**
+   * Optional dependency filter: of the resources generated from `previous`, the names the full
+   * push `request` (which turned `previous` into `push`) may change, for every proxy; undefined
+   * when any may. The others are reused as they were, so one VirtualService change regenerates
+   * the route configs of its hosts, not thousands (issue 3). Must err on the side of "may".
+   */
+  changedResources?(
+    request: PushRequest,
+    previous: PushContext,
+    push: PushContext,
+  ): ResourceFilter | undefined;
   /**
    * What the output for one resource name depends on beyond the PushContext, as a string key:
    * proxies with equal keys get byte-identical resources, so encodings are shared between them.

@@ -3,7 +3,13 @@ import { buildPushContext, type PushContext } from '../../../src/model/push-cont
 import { fullPush } from '../../../src/model/push-request.js';
 import { buildGeneratorMap } from '../../../src/pilot/generators/index.js';
 import { XdsResourceSource } from '../../../src/pilot/xds-source.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, SECRET_TYPE } from '../../../src/xds/type-urls.js';
+import {
+  CLUSTER_TYPE,
+  ENDPOINT_TYPE,
+  LISTENER_TYPE,
+  ROUTE_TYPE,
+  SECRET_TYPE,
+} from '../../../src/xds/type-urls.js';
 import { contentHash } from '../../../src/util/hash.js';
 import {
   buildWorld,
@@ -184,5 +190,65 @@ describe('XdsResourceSource', () => {
     });
     source.generate(a, { typeUrl: CLUSTER_TYPE, wildcard: true, names: new Set() }, request);
     expect(source.stats().entries).toBe(1);
+  });
+
+  describe('a full push whose changes the generator can place (changedResources)', () => {
+    const vs = (host: string, weight: number) => `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: ${host}, namespace: default }
+spec:
+  hosts: [${host}.default.svc.cluster.local]
+  http: [{ timeout: ${weight}s, route: [{ destination: { host: ${host}.default.svc.cluster.local } }] }]
+`;
+    const routes = { typeUrl: ROUTE_TYPE, wildcard: false, names: new Set([GREETER, OTHER]) };
+    const world = (greeterWeight: number, otherWeight: number) => {
+      const configs = parseIstioYaml(
+        INPUT + '---' + vs('greeter', greeterWeight) + '---' + vs('other', otherWeight),
+        't',
+      );
+      return buildWorld(configs).push;
+    };
+
+    it('regenerates only the route configs of the changed VirtualService’s hosts', () => {
+      let push = world(100, 100);
+      const source = new XdsResourceSource({ generators: buildGeneratorMap(), pushContext: () => push });
+      const before = source.generate(a, routes, request);
+      const encoded = source.stats().encoded;
+      const previous = push;
+      push = world(100, 50);
+      const change = fullPush('config', 0, [{ kind: 'VirtualService', namespace: 'default', name: 'other' }]);
+      source.pushed(previous, push, change);
+      const after = source.generate(a, routes, change);
+      expect(source.stats()).toMatchObject({ responsesRefreshed: 1, encoded: encoded + 1 });
+      expect(after.resources.find((r) => r.name === GREETER)).toBe(
+        before.resources.find((r) => r.name === GREETER),
+      );
+      // The same content a full regeneration produces.
+      const full = new XdsResourceSource({ generators: buildGeneratorMap(), pushContext: () => push });
+      const expected = full.generate(a, routes, request);
+      expect(after.resources.map((r) => [r.name, r.version])).toEqual(
+        expected.resources.map((r) => [r.name, r.version]),
+      );
+    });
+
+    it('regenerates everything when the push carries other changes or no transition is known', () => {
+      let push = world(100, 100);
+      const source = new XdsResourceSource({ generators: buildGeneratorMap(), pushContext: () => push });
+      source.generate(a, routes, request);
+      let previous = push;
+      push = world(100, 50);
+      const service = { ...fullPush('service', 0), configsUpdated: [] };
+      source.pushed(previous, push, service);
+      source.generate(a, routes, service);
+      expect(source.stats().responsesRefreshed).toBe(0);
+      previous = push;
+      push = world(90, 50);
+      // No `pushed` call: the source cannot know what changed.
+      source.generate(a, routes, request);
+      expect(source.stats().responsesRefreshed).toBe(0);
+      expect(source.generate(a, routes, request).pushVersion).toBe(push.version);
+      expect(previous.version).not.toBe(push.version);
+    });
   });
 });

@@ -18,13 +18,7 @@ import {
   type XdsMode,
 } from './protocol.js';
 import { lenField, message, stringsField, type Envelope } from './wire.js';
-import {
-  deltaRefLists,
-  deltaRefUnion,
-  sotwNames,
-  sotwRefs,
-  type ParsedResponse,
-} from './response-memo.js';
+import { deltaRefLists, deltaRefUnion, sotwNames, sotwRefs, type ParsedResponse } from './response-memo.js';
 
 /** An immutable, sorted name list shared by every client of a worker that wants the same names. */
 export interface SharedNames {

@@ -8,12 +8,15 @@ import { Galley } from './galley/galley.js';
 import type { GalleyOptions, PilotOptions } from './options.js';
 import { McpPilot } from './pilot/mcp-pilot.js';
 import { startMonitoringServer, type DebugView } from './pilot/monitoring-server.js';
+import { pickXdsSecurityOptions } from './security/xds-security.js';
 import type { Logger } from './util/log.js';
 import { MeshplaneMetrics } from './util/metrics.js';
+import { pickServerConnectionOptions } from './xds/server-channel-options.js';
 
 interface Component {
   start(): Promise<unknown>;
-  stop(): Promise<void>;
+  /** `drainMs`: graceful shutdown budget (Pilot spreads stream ends, Galley flushes status). */
+  stop(drainMs?: number): Promise<void>;
   isReady(): boolean;
   debugViews(): Record<string, DebugView>;
 }
@@ -22,6 +25,7 @@ export class ComponentServer {
   private http: FastifyInstance | undefined;
   private readonly metrics = new MeshplaneMetrics({ processMetrics: true });
   private readonly component: Component;
+  private draining = false;
 
   constructor(
     private readonly options: GalleyOptions | PilotOptions,
@@ -56,6 +60,8 @@ export class ComponentServer {
             domainSuffix: o.domainSuffix,
             logger,
             metrics: this.metrics,
+            connection: pickServerConnectionOptions(o),
+            security: pickXdsSecurityOptions(o, { kubeconfig: o.kubeconfig }),
           });
   }
 
@@ -65,6 +71,7 @@ export class ComponentServer {
       address: this.options.httpAddress,
       logger: this.logger,
       isReady: () => component.isReady(),
+      isDraining: () => this.draining,
       metrics: this.metrics,
       debug: component.debugViews(),
     });
@@ -75,8 +82,12 @@ export class ComponentServer {
     );
   }
 
-  async stop(): Promise<void> {
-    await this.component.stop();
+  /** Graceful shutdown: /ready 503 at once, the component drains within `drainMs`, then HTTP. */
+  async stop(drainMs = 0): Promise<void> {
+    this.draining = true;
+    this.logger.info({ command: this.options.command, drainMs }, 'shutdown: /ready answers 503, draining');
+    await this.component.stop(drainMs);
+    this.logger.info({ command: this.options.command }, 'shutdown: stopped, closing the HTTP server');
     await this.http?.close();
   }
 }

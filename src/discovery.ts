@@ -11,8 +11,10 @@ import { Galley } from './galley/galley.js';
 import type { DiscoveryOptions } from './options.js';
 import { McpPilot } from './pilot/mcp-pilot.js';
 import { startMonitoringServer, type DebugView } from './pilot/monitoring-server.js';
+import { pickXdsSecurityOptions } from './security/xds-security.js';
 import { moduleLogger, type Logger } from './util/log.js';
 import { MeshplaneMetrics } from './util/metrics.js';
+import { pickServerConnectionOptions } from './xds/server-channel-options.js';
 
 export class Discovery {
   private readonly log: Logger;
@@ -21,6 +23,7 @@ export class Discovery {
   private pilot: McpPilot | undefined;
   private http: FastifyInstance | undefined;
   private configLoaded = false;
+  private draining = false;
   /** The process's one metrics registry, served on `/metrics`. */
   readonly metrics = new MeshplaneMetrics({ processMetrics: true });
 
@@ -46,6 +49,7 @@ export class Discovery {
       address: opts.httpAddress,
       logger,
       isReady: () => this.configLoaded && (this.pilot?.isReady() ?? false),
+      isDraining: () => this.draining,
       metrics: this.metrics,
       debug: {
         syncz: (q) => pilotViews()['syncz']?.(q) ?? [],
@@ -93,6 +97,14 @@ export class Discovery {
       nodeId: `discovery~${process.pid}`,
       // Galley lives in this process: a dropped loopback stream is retried quickly.
       mcpMaxBackoffMs: 1000,
+      connection: pickServerConnectionOptions(opts),
+      // xDS over TLS; bearer tokens are reviewed by the Kubernetes API Galley watches.
+      security: pickXdsSecurityOptions(opts, {
+        kubeconfig: opts.kubeconfig,
+        inCluster: kube && !opts.kubeconfig,
+      }),
+      // Issue 8: configs proxies NACK get a `Reconciled` condition (Kubernetes) or a log line.
+      onRejectedConfigs: (list) => this.galley?.reportRejections(list),
     });
     await this.pilot.start();
     this.configLoaded = true;
@@ -102,9 +114,21 @@ export class Discovery {
     );
   }
 
-  async stop(): Promise<void> {
-    await this.pilot?.stop();
-    await this.galley?.stop();
+  /**
+   * Graceful shutdown (SIGTERM), each phase logged: /ready turns 503 at once so the Service
+   * stops sending new proxies here; xDS stops taking streams and ends the open ones spread over
+   * `drainMs` so proxies reconnect to other replicas without a stampede; then Galley (sources,
+   * status writer flushed with the time left, webhook, MCP) and last the HTTP server.
+   */
+  async stop(drainMs = 0): Promise<void> {
+    const started = Date.now();
+    this.draining = true;
+    this.log.info({ drainMs }, 'shutdown: /ready answers 503, draining xDS streams');
+    await this.pilot?.stop(drainMs);
+    this.log.info({ ms: Date.now() - started }, 'shutdown: xDS drained, stopping galley');
+    await this.galley?.stop(Math.max(0, drainMs - (Date.now() - started)));
+    this.log.info({ ms: Date.now() - started }, 'shutdown: galley stopped, closing the HTTP server');
     await this.http?.close();
+    this.log.info({ ms: Date.now() - started }, 'shutdown: done');
   }
 }

@@ -10,6 +10,9 @@ import { parseArgs } from './options.js';
 import { runProxyStatus } from './proxy-status-command.js';
 import { configureLogger } from './util/log.js';
 
+/** How far past --drain-duration a shutdown may run (closing sockets, flushing) before exit(1). */
+const FORCE_EXIT_MARGIN_MS = 5_000;
+
 async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
@@ -30,18 +33,35 @@ async function main(argv: readonly string[]): Promise<number> {
   const logger = configureLogger(options.logLevel);
   const discovery =
     options.command === 'discovery' ? new Discovery(options, logger) : new ComponentServer(options, logger);
+  // Graceful shutdown (Kubernetes sends SIGTERM, then SIGKILL after the pod's
+  // terminationGracePeriodSeconds): drain within --drain-duration, then exit 0. A second signal
+  // exits at once; a drain that overruns by far is cut short, so the pod never hangs.
+  const drainMs = options.drainDurationMs;
+  let stopping = false;
   const shutdown = (signal: string): void => {
-    logger.info({ signal }, 'shutting down');
-    discovery.stop().then(
-      () => process.exit(0),
+    if (stopping) {
+      logger.warn({ signal }, 'second signal during shutdown: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, drainMs }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ drainMs }, 'shutdown overran the drain duration: exiting now');
+      process.exit(1);
+    }, drainMs + FORCE_EXIT_MARGIN_MS).unref();
+    discovery.stop(drainMs).then(
+      () => {
+        logger.info({ signal }, 'shutdown complete');
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
   try {
     await discovery.start();
   } catch (err) {

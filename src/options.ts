@@ -3,10 +3,23 @@
  * module reads argv or the environment.
  */
 import { z } from 'zod';
+import { parseDuration } from './util/duration.js';
 
 const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 0.0.0.0:15010');
+
+/** A duration flag (`30s`, `30m`, `1h`, `1h30m`, or plain milliseconds), parsed to milliseconds. */
+const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const parsed = parseDuration(v);
+  if (parsed.ok) return parsed.ms;
+  ctx.addIssue({ code: 'custom', message: parsed.error });
+  return z.NEVER;
+});
+
+/** How long a graceful shutdown (SIGTERM) may take (istiod's shutdown duration). */
+const drainDurationMs = duration.default(5_000);
 
 const registries = z
   .string()
@@ -50,8 +63,55 @@ const webhook = {
     .default('meshplane.meshplane-system'),
 };
 
+/** `HOST:PORT`, or `off` for a listener that must not run. */
+const hostPortOrOff = z.union([z.literal('off'), hostPort]);
+
+/**
+ * xDS over TLS (istiod's 15012) and who may use it: a client certificate of the mesh CA with a
+ * SPIFFE ID, or a ServiceAccount token checked by a Kubernetes TokenReview (security/).
+ */
+const security = {
+  secureXdsAddress: hostPortOrOff.default('0.0.0.0:15012'),
+  /** Serving certificate and key files; unset: issued at start by the mesh CA. */
+  tlsCert: z.string().optional(),
+  tlsKey: z.string().optional(),
+  /** CA bundle a client certificate must chain to; unset: the mesh CA. */
+  tlsClientCa: z.string().optional(),
+  /** Where the mesh CA is kept (`ca-cert.pem`, `ca-key.pem`), generated there once if absent. */
+  caDir: z.string().min(1).default('./var/meshplane-ca'),
+  /** `NAME.NAMESPACE` of meshplane's Service, named in the generated serving certificate. */
+  xdsService: z
+    .string()
+    .regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'expected NAME.NAMESPACE')
+    .default('meshplane.meshplane-system'),
+  /** How clients of the TLS port authenticate: `mtls`, `jwt` (any of them), or `none` alone. */
+  xdsAuth: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.enum(['mtls', 'jwt', 'none']))
+        .min(1, 'expected mtls, jwt, mtls,jwt or none')
+        .refine((ms) => !ms.includes('none') || ms.length === 1, 'none cannot be combined with mtls or jwt'),
+    )
+    .default(['mtls', 'jwt']),
+  /** SPIFFE trust domain of client certificates (Istio's default). */
+  trustDomain: z
+    .string()
+    .regex(/^[a-z0-9._-]+$/, 'expected a trust domain such as cluster.local')
+    .default('cluster.local'),
+  /** Audience a ServiceAccount token must carry (Istio's `istio-ca`); empty: no audience check. */
+  jwtAudience: z.string().default('istio-ca'),
+};
+
 const commonServing = {
-  xdsAddress: hostPort.default('0.0.0.0:15010'),
+  /** Plaintext xDS (istiod's 15010, unauthenticated); `off` leaves only the TLS port. */
+  xdsAddress: hostPortOrOff.default('0.0.0.0:15010'),
   httpAddress: hostPort.default('0.0.0.0:15014'),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Quiet period of the push debouncer (Istio PILOT_DEBOUNCE_AFTER). */
@@ -59,6 +119,15 @@ const commonServing = {
   /** Longest a change waits for the debouncer (Istio PILOT_DEBOUNCE_MAX). */
   debounceMaxMs: z.coerce.number().int().min(1).default(10_000),
   domainSuffix: z.string().default('cluster.local'),
+  /** Server ping interval on xDS connections; 0: off (istiod `--keepaliveInterval`, 30 s). */
+  keepaliveIntervalMs: duration.default(30_000),
+  /** Unanswered ping drops the connection after this (istiod `--keepaliveTimeout`, 10 s). */
+  keepaliveTimeoutMs: duration.default(10_000),
+  /** GOAWAY after this age so proxies rebalance across replicas; 0: never (istiod: 30 min). */
+  maxConnectionAgeMs: duration.default(30 * 60_000),
+  /** Streams may outlive that GOAWAY this long before the connection closes (istiod: 10 s). */
+  maxConnectionAgeGraceMs: duration.default(10_000),
+  drainDurationMs,
 };
 
 export const discoveryOptions = z.object({
@@ -77,6 +146,7 @@ export const discoveryOptions = z.object({
    */
   mcpAddress: hostPort.optional(),
   ...commonServing,
+  ...security,
 });
 
 /** `meshplane galley`: sources, validation and the MCP server, no xDS. */
@@ -90,6 +160,7 @@ export const galleyOptions = z.object({
   ...webhook,
   logLevel: commonServing.logLevel,
   domainSuffix: commonServing.domainSuffix,
+  drainDurationMs,
 });
 
 /** `meshplane pilot`: config from Galley over MCP, registries, xDS. */
@@ -99,7 +170,10 @@ export const pilotOptions = z.object({
   registries: registries.optional(),
   consulAddress: z.string().url().optional(),
   eurekaUrl: z.string().url().optional(),
+  /** Only for TokenReview of proxies' tokens on the TLS port (Pilot reads config from Galley). */
+  kubeconfig: z.string().optional(),
   ...commonServing,
+  ...security,
 });
 
 export const validateOptions = z.object({
@@ -148,9 +222,23 @@ const FLAG_TO_KEY: Record<string, string> = {
   'debounce-after': 'debounceAfterMs',
   'debounce-max': 'debounceMaxMs',
   'domain-suffix': 'domainSuffix',
+  'keepalive-interval': 'keepaliveIntervalMs',
+  'keepalive-timeout': 'keepaliveTimeoutMs',
+  'keepalive-max-server-connection-age': 'maxConnectionAgeMs',
+  'keepalive-max-server-connection-age-grace': 'maxConnectionAgeGraceMs',
+  'drain-duration': 'drainDurationMs',
   'mcp-address': 'mcpAddress',
   'mcp-server': 'mcpServer',
   server: 'server',
+  'secure-xds-address': 'secureXdsAddress',
+  'tls-cert': 'tlsCert',
+  'tls-key': 'tlsKey',
+  'tls-client-ca': 'tlsClientCa',
+  'ca-dir': 'caDir',
+  'xds-service': 'xdsService',
+  'xds-auth': 'xdsAuth',
+  'trust-domain': 'trustDomain',
+  'jwt-audience': 'jwtAudience',
 };
 
 /** The flags each command accepts (a flag of another command is an error, not silently dropped). */
@@ -209,12 +297,20 @@ export function usage(): string {
     '                      [--webhook-address H:P] [--webhook-cert FILE --webhook-key FILE]',
     '                      [--webhook-service NAME.NAMESPACE]',
     '                      [--debounce-after MS] [--debounce-max MS] [--log-level LEVEL]',
-    '                      [--mcp-address H:P]',
+    '                      [--mcp-address H:P] [--drain-duration D] [--keepalive-interval D]',
+    '                      [--keepalive-timeout D] [--keepalive-max-server-connection-age D]',
+    '                      [--keepalive-max-server-connection-age-grace D]',
     '  meshplane galley [--config-dir DIR] [--kubeconfig FILE] [--namespace-selector k=v,...]',
     '                   [--mcp-address H:P] [--http-address H:P] [--webhook-address H:P]',
-    '                   [--webhook-cert FILE --webhook-key FILE] [--log-level LEVEL]',
+    '                   [--webhook-cert FILE --webhook-key FILE] [--log-level LEVEL] [--drain-duration D]',
     '  meshplane pilot --mcp-server H:P [--registries kubernetes] [--xds-address H:P]',
     '                  [--http-address H:P] [--debounce-after MS] [--debounce-max MS] [--log-level LEVEL]',
+    '                  [--drain-duration D] [--keepalive-... D] (as discovery)',
+    '  durations D: 500ms, 30s, 30m, 1h, 1h30m or milliseconds; keepalive and age flags take 0 for off',
+    '  xDS over TLS (discovery and pilot): [--secure-xds-address H:P|off] [--xds-address H:P|off]',
+    '                  [--tls-cert FILE --tls-key FILE] [--tls-client-ca FILE] [--ca-dir DIR]',
+    '                  [--xds-service NAME.NAMESPACE] [--xds-auth mtls,jwt|none] [--trust-domain TD]',
+    '                  [--jwt-audience AUD] (pilot: [--kubeconfig FILE] for TokenReview)',
     '  meshplane validate -f FILE [-f FILE...]',
     '  meshplane proxy-status [--server URL]   (default http://127.0.0.1:15014)',
   ].join('\n');

@@ -6,7 +6,7 @@
  * over loopback MCP, so both commands share this code path.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { ISTIO_KINDS, type Config } from '../model/config.js';
+import { configKey, ISTIO_KINDS, type Config, type IstioKind } from '../model/config.js';
 import { McpServer, type McpPeerStatus } from '../mcp/server.js';
 import { splitHostPort } from '../pilot/monitoring-server.js';
 import { moduleLogger, type Logger } from '../util/log.js';
@@ -14,6 +14,7 @@ import type { MeshplaneMetrics } from '../util/metrics.js';
 import { ConfigStore } from './config-store.js';
 import { DirectorySource } from './sources/directory-source.js';
 import { KubeSource } from './sources/kube-source.js';
+import { reconciledMessage, type ObjectRejections } from './status/reconciled-status.js';
 import { KubeStatusClient } from './status/status-client.js';
 import { StatusWriter } from './status/status-writer.js';
 import type { ConfigError } from './validation/result.js';
@@ -51,6 +52,8 @@ export class Galley {
   private statusWriter: StatusWriter | undefined;
   private loaded = false;
   private port = 0;
+  /** Key → message of each config proxies reject, as last logged. */
+  private rejectionLog = new Map<string, string>();
 
   constructor(private readonly options: GalleyOptions) {
     this.log = moduleLogger('galley', options.logger);
@@ -118,6 +121,33 @@ export class Galley {
     return [...(this.directory?.errors() ?? []), ...(this.kube?.errors() ?? [])];
   }
 
+  /**
+   * Pilot's full current list of configs whose generated resources connected proxies reject
+   * (issue 8). Objects read from Kubernetes get a `Reconciled` condition in their status (the
+   * status writer); every change is logged, which is all a config-directory object gets. Only
+   * wired when Pilot runs in this process (`meshplane discovery`).
+   */
+  reportRejections(list: readonly ObjectRejections[]): void {
+    const next = new Map<string, string>();
+    for (const r of list) {
+      const key = configKey(r.kind, r.namespace, r.name);
+      const message = reconciledMessage(r.proxies);
+      next.set(key, message);
+      if (this.rejectionLog.get(key) === message) continue;
+      const source = (ISTIO_KINDS as readonly string[]).includes(r.kind)
+        ? this.store.get(r.kind as IstioKind, r.namespace, r.name)?.meta.source
+        : undefined;
+      this.log.warn(
+        { kind: r.kind, namespace: r.namespace, name: r.name, source, proxies: r.proxies.length },
+        `${r.kind} ${r.namespace}/${r.name}: ${message}`,
+      );
+    }
+    for (const key of this.rejectionLog.keys())
+      if (!next.has(key)) this.log.info({ config: key }, 'no connected proxy rejects the config any more');
+    this.rejectionLog = next;
+    this.statusWriter?.observeRejections(list);
+  }
+
   /** Debug views (`/debug/<name>`) Galley contributes to whichever HTTP server hosts it. */
   debugViews(): Record<string, () => unknown> {
     return {
@@ -151,12 +181,28 @@ export class Galley {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops, in the order that loses nothing: the sources first (no new verdicts), then the status
+   * writer gets up to `flushMs` to write the conditions it still holds, then the webhook (the
+   * API server may call it until the end) and last the MCP server (its Pilots keep serving what
+   * they hold and reconnect to another Galley).
+   */
+  async stop(flushMs = 0): Promise<void> {
     this.webhookPatcher?.stop();
-    this.statusWriter?.stop();
-    await this.webhook?.close();
     this.directory?.stop();
     await this.kube?.stop();
+    const writer = this.statusWriter;
+    if (writer && flushMs > 0 && writer.pending() > 0) {
+      const deadline = Date.now() + flushMs;
+      while (writer.pending() > 0 && Date.now() < deadline) {
+        await new Promise<void>((resolve) => setTimeout(resolve, 50).unref());
+      }
+      const left = writer.pending();
+      if (left > 0) this.log.warn({ pending: left }, 'status writer: conditions not written before shutdown');
+      else this.log.info('status writer flushed');
+    }
+    writer?.stop();
+    await this.webhook?.close();
     await this.mcp?.stop();
   }
 }

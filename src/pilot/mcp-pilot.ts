@@ -23,9 +23,12 @@ import {
   type RemoteRegistries,
 } from '../registry/remote-registries.js';
 import { ServiceEntryRegistry } from '../registry/serviceentry/controller.js';
+import { setupSecureXds, type XdsSecurityOptions } from '../security/xds-security.js';
 import { moduleLogger, type Logger } from '../util/log.js';
+import type { ServerConnectionOptions } from '../xds/server-channel-options.js';
 import type { MeshplaneMetrics } from '../util/metrics.js';
 import { buildPilotDebugViews } from './debug/pilot-debug-views.js';
+import type { RejectedConfig } from './debug/rejected-configs.js';
 import type { DebugView } from './monitoring-server.js';
 import { buildGeneratorMap } from './generators/index.js';
 import { Pilot } from './pilot.js';
@@ -49,6 +52,12 @@ export interface McpPilotOptions {
   /** `--consul-address` and `--eureka-url` (registry/remote-registries.ts). */
   readonly consulAddress?: string;
   readonly eurekaUrl?: string;
+  /** Keepalive and maximum connection age of xDS connections. */
+  readonly connection?: ServerConnectionOptions;
+  /** Configs proxies reject, on every change (`meshplane discovery` hands them to Galley). */
+  readonly onRejectedConfigs?: (list: readonly RejectedConfig[]) => void;
+  /** xDS over TLS and its client authentication (`--secure-xds-address`...); absent: plaintext only. */
+  readonly security?: XdsSecurityOptions;
 }
 
 export class McpPilot {
@@ -89,6 +98,10 @@ export class McpPilot {
   /** Connects to Galley, waits for the first full copy of every collection, then serves xDS. */
   async start(): Promise<number> {
     const opts = this.options;
+    // Certificates and authentication first: a bad flag or CA directory fails the start at once.
+    const secureXds = opts.security ? await setupSecureXds(opts.security, opts.logger) : undefined;
+    if (opts.xdsAddress === 'off' && !secureXds)
+      throw new Error('--xds-address off and no --secure-xds-address: nothing would serve xDS');
     this.client.start();
     this.log.info({ galley: opts.mcpServer }, 'waiting for the initial config from Galley');
     await this.client.synced();
@@ -123,11 +136,14 @@ export class McpPilot {
       store: this.store,
       registries,
       xdsAddress: opts.xdsAddress,
+      ...(secureXds ? { secureXds } : {}),
       debounceAfterMs: opts.debounceAfterMs,
       debounceMaxMs: opts.debounceMaxMs,
       domainSuffix: opts.domainSuffix,
       logger: opts.logger,
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      ...(opts.connection ? { connection: opts.connection } : {}),
+      ...(opts.onRejectedConfigs ? { onRejectedConfigs: opts.onRejectedConfigs } : {}),
     });
     this.pilot = pilot;
     const metrics = opts.metrics;
@@ -158,11 +174,12 @@ export class McpPilot {
     };
   }
 
-  async stop(): Promise<void> {
+  /** Stops; with `drainMs`, proxies' streams end spread over that window (graceful shutdown). */
+  async stop(drainMs?: number): Promise<void> {
     this.stopped = true;
     this.client.stop();
     this.kubeRegistry?.close();
     this.remote?.close();
-    await this.pilot?.stop();
+    await this.pilot?.stop(drainMs);
   }
 }

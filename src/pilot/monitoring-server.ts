@@ -10,6 +10,12 @@ export interface MonitoringOptions {
   readonly logger: Logger;
   /** 200 on /ready only once the initial config is loaded and xDS is serving (design §3). */
   readonly isReady: () => boolean;
+  /**
+   * True once a graceful shutdown began: /ready answers 503 at once, whatever `isReady` says, so
+   * the Service stops sending new proxies here while the open streams drain. /healthz stays 200
+   * (a liveness failure would kill the drain).
+   */
+  readonly isDraining?: () => boolean;
   /** Debug views served as JSON under /debug/<name>; each gets the query string (`?proxyID=`). */
   readonly debug: Readonly<Record<string, DebugView>>;
   /** `GET /metrics` in Prometheus text format (e.g. a `MeshplaneMetrics`); 404 when unset. */
@@ -54,6 +60,7 @@ export function buildMonitoringApp(opts: Omit<MonitoringOptions, 'address'>): Fa
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/ready', async (_req, reply) => {
+    if (opts.isDraining?.()) return reply.code(503).send({ status: 'draining' });
     if (opts.isReady()) return { status: 'ready' };
     return reply.code(503).send({ status: 'not ready' });
   });

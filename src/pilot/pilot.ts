@@ -14,21 +14,37 @@ import type { RegistryChange, ServiceRegistry } from '../registry/registry.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import type { XdsMetrics } from '../util/metrics.js';
 import type { ConnectionInfo } from '../xds/connection-types.js';
-import { XdsServer } from '../xds/xds-server.js';
+import { buildServerChannelOptions, type ServerConnectionOptions } from '../xds/server-channel-options.js';
+import { XdsServer, type SecureXdsListener } from '../xds/xds-server.js';
 import { Debouncer } from './debounce.js';
+import { currentRejections } from './debug/pilot-debug-views.js';
+import type { RejectedConfig } from './debug/rejected-configs.js';
+import { RejectionWatch } from './debug/rejection-watch.js';
 import { buildGeneratorMap } from './generators/index.js';
 import { XdsResourceSource } from './xds-source.js';
 
 export interface PilotOptions {
   readonly store: WatchableConfigStore;
   readonly registries: readonly ServiceRegistry[];
+  /** Plaintext xDS listener, or `off`. */
   readonly xdsAddress: string;
+  /** The TLS listener (istiod's 15012) with its authorize hook; absent: none. */
+  readonly secureXds?: SecureXdsListener;
   readonly debounceAfterMs: number;
   readonly debounceMaxMs: number;
   readonly domainSuffix: string;
   readonly logger: Logger;
   /** `pilot_xds_pushes`, `pilot_xds_push_time`, `pilot_proxy_convergence_time`, `pilot_total_xds_rejects`, `pilot_debounce_time`. */
   readonly metrics?: XdsMetrics;
+  /** Keepalive and maximum connection age of xDS connections (default: grpc-js's, none). */
+  readonly connection?: ServerConnectionOptions;
+  /**
+   * Hears the full list of configs whose generated resources connected proxies currently reject,
+   * whenever it changes (issue 8: Galley writes it into the objects' status). Throttled.
+   */
+  readonly onRejectedConfigs?: (list: readonly RejectedConfig[]) => void;
+  /** How long after xDS starts before the first report, so proxies can reconnect (default 5 s). */
+  readonly rejectionSettleMs?: number;
 }
 
 export class Pilot {
@@ -36,24 +52,47 @@ export class Pilot {
   private readonly registry: AggregateRegistry;
   private readonly endpoints = new EndpointIndex();
   private readonly xds: XdsServer;
+  private readonly source: XdsResourceSource;
   private readonly debouncer: Debouncer;
+  private readonly rejections: RejectionWatch | undefined;
   private push: PushContext;
   private warnings = new Set<string>();
   private unsubscribeStore: (() => void) | undefined;
   private xdsPort = 0;
+  private securePort = 0;
 
   constructor(private readonly options: PilotOptions) {
     this.log = moduleLogger('pilot', options.logger);
     this.registry = new AggregateRegistry(options.registries);
     this.push = this.rebuild();
-    const source = new XdsResourceSource({ generators: buildGeneratorMap(), pushContext: () => this.push });
+    const generators = buildGeneratorMap();
+    const source = new XdsResourceSource({ generators, pushContext: () => this.push });
+    this.source = source;
     const metrics = options.metrics;
+    const onRejected = options.onRejectedConfigs;
+    const rejections = onRejected
+      ? new RejectionWatch({
+          compute: () =>
+            currentRejections({
+              connections: () => this.xds.connections(),
+              pushContext: () => this.push,
+              generators,
+            }),
+          onChange: onRejected,
+          logger: this.log,
+        })
+      : undefined;
+    this.rejections = rejections;
     this.xds = new XdsServer({
       source,
       logger: options.logger,
-      ...(metrics
-        ? { onResponse: (e) => metrics.xdsResponse(e), onNack: (e) => metrics.xdsReject(e.typeUrl) }
-        : {}),
+      ...(options.connection ? { grpcOptions: buildServerChannelOptions(options.connection) } : {}),
+      ...(metrics ? { onResponse: (e) => metrics.xdsResponse(e) } : {}),
+      onNack: (e) => {
+        metrics?.xdsReject(e.typeUrl);
+        rejections?.trigger();
+      },
+      onNackCleared: () => rejections?.trigger(),
     });
     this.debouncer = new Debouncer({
       quietMs: options.debounceAfterMs,
@@ -85,18 +124,27 @@ export class Pilot {
       this.debouncer.enqueue(fullPush('config', Date.now(), refs));
     });
     this.registry.onChange((change) => this.onRegistryChange(change));
-    this.xdsPort = await this.xds.start(this.options.xdsAddress);
-    return this.xdsPort;
+    if (this.options.xdsAddress !== 'off') this.xdsPort = await this.xds.start(this.options.xdsAddress);
+    if (this.options.secureXds) this.securePort = await this.xds.startSecure(this.options.secureXds);
+    this.rejections?.start(this.options.rejectionSettleMs ?? 5000);
+    return this.xdsPort || this.securePort;
   }
 
-  async stop(): Promise<void> {
+  /** Stops serving; with `drainMs`, spreads the proxies' reconnects over that window (SIGTERM). */
+  async stop(drainMs?: number): Promise<void> {
     this.unsubscribeStore?.();
     this.debouncer.stop();
-    await this.xds.stop();
+    this.rejections?.stop();
+    await this.xds.stop(drainMs);
   }
 
   isServing(): boolean {
     return this.xds.isServing();
+  }
+
+  /** The bound TLS xDS port (0: no TLS listener). */
+  secureXdsPort(): number {
+    return this.securePort;
   }
 
   pushContext(): PushContext {
@@ -154,11 +202,15 @@ export class Pilot {
     if (request.full) {
       this.options.metrics?.debounced(Date.now() - request.start);
       const started = Date.now();
+      const previous = this.push;
       this.push = this.rebuild();
+      this.source.pushed(previous, this.push, request);
       this.log.debug(
         { version: this.push.version, ms: Date.now() - started, reasons: request.reasons },
         'push context rebuilt',
       );
+      // Which configs produced a still-NACKed resource may differ in the new PushContext.
+      if (this.rejections && this.rejections.current().length > 0) this.rejections.trigger();
     }
     this.xds.push(request);
   }

@@ -2,10 +2,10 @@
  * The shapes shared by the ADS connections and the server: what a connection needs, what it
  * reports per response, and the debug view of its per-type sync state (proxy-status).
  */
-import type { status as GrpcStatus } from '@grpc/grpc-js';
+import type { status as GrpcStatus, ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from '../util/log.js';
 import type { PushRequest } from '../model/push-request.js';
-import type { ParseProxyResult } from '../model/proxy.js';
+import type { ParseProxyResult, Proxy } from '../model/proxy.js';
 import type { NodeMessage } from './ads-messages.js';
 import type { ResourceSource } from './source.js';
 
@@ -37,6 +37,30 @@ export interface NackEvent {
   readonly message: string;
 }
 
+/**
+ * A NACK stopped being current (issue 8): the proxy ACKed a later response of the type, or the
+ * stream closed while a NACK was outstanding (a disconnected proxy rejects nothing: only connected
+ * proxies' current NACKs count, as istiod's distribution report counts connected proxies only).
+ */
+export interface NackClearedEvent {
+  readonly connectionId: string;
+  readonly proxyId: string;
+  readonly typeUrl: string;
+  readonly reason: 'ack' | 'disconnect';
+}
+
+/** The verdict of {@link ConnectionDeps.authorize}. */
+export type AuthorizeResult =
+  { readonly ok: true } | { readonly ok: false; readonly code: GrpcStatus; readonly details: string };
+
+/** What the authorize hook may read of a stream: its metadata (tokens), TLS peer and address. */
+export type AuthorizeCall = Pick<
+  ServerDuplexStream<unknown, unknown>,
+  'metadata' | 'getAuthContext' | 'getPeer'
+>;
+
+export type AuthorizeHook = (proxy: Proxy, call: AuthorizeCall) => AuthorizeResult | Promise<AuthorizeResult>;
+
 export interface ConnectionDeps {
   readonly source: ResourceSource;
   readonly logger: Logger;
@@ -47,6 +71,13 @@ export interface ConnectionDeps {
   readonly onClose: (conn: AdsStream) => void;
   readonly onResponse?: (event: ResponseEvent) => void;
   readonly onNack?: (event: NackEvent) => void;
+  readonly onNackCleared?: (event: NackClearedEvent) => void;
+  /**
+   * Decides, once per stream when its node is first read, whether the proxy may be served (xDS
+   * over TLS: the identity it proved must own the namespace it claims). Requests arriving while
+   * an asynchronous decision runs wait for it; a refusal ends the stream with its status.
+   */
+  readonly authorize?: AuthorizeHook;
 }
 
 export interface TypeInfo {
@@ -72,6 +103,12 @@ export interface ConnectionInfo {
   readonly mode: XdsMode;
   readonly connectedAt: number;
   readonly types: readonly TypeInfo[];
+  /**
+   * The proxy as parsed from its first request's `Node` (namespace, labels, GENERATOR and the
+   * rest of the metadata), so debug views and NACK attribution see the real proxy rather than
+   * one re-derived from the id. Absent only in hand-made views (tests).
+   */
+  readonly proxy?: Proxy;
 }
 
 /** A connection as the server sees it, whatever its mode. */

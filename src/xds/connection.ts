@@ -12,6 +12,7 @@ import type { Proxy } from '../model/proxy.js';
 import type { NodeMessage } from './ads-messages.js';
 import type {
   AdsStream,
+  AuthorizeResult,
   ConnectionDeps,
   ConnectionInfo,
   Pending,
@@ -48,6 +49,8 @@ export abstract class XdsConnection<
   private pendingPush: PushRequest | undefined;
   private pending = new Map<string, Pending>();
   private running = false;
+  /** Requests received while `deps.authorize` decides on the node (replayed in order after). */
+  private held: Req[] | undefined;
   private closed = false;
   /** When the response being built started (for `ResponseEvent.elapsedMs`). */
   private responseStart = 0;
@@ -112,17 +115,36 @@ export abstract class XdsConnection<
   }
 
   private receive(req: Req): void {
+    if (this.held) {
+      this.held.push(req);
+      return;
+    }
     if (!this.proxy) {
       const parsed = this.deps.parseNode(req.node);
       if (!parsed.ok) {
         this.fail(GrpcStatus.INVALID_ARGUMENT, `invalid first request: ${parsed.error}`);
         return;
       }
-      this.proxy = parsed.proxy;
-      this.id = `${parsed.proxy.id}-${++connectionSeq}`;
-      this.log = this.deps.logger.child({ conn: this.id });
-      this.log.info({ peer: this.peer(), mode: this.mode }, 'ADS connected');
-      this.deps.onReady?.(this);
+      const verdict = this.deps.authorize?.(parsed.proxy, this.call) ?? { ok: true };
+      if (verdict instanceof Promise) {
+        // Hold this and later requests until the decision; replay them in order once admitted.
+        this.held = [req];
+        const admit = (v: AuthorizeResult): void => {
+          const held = this.held ?? [];
+          this.held = undefined;
+          if (this.closed || !this.admit(parsed.proxy, v)) return;
+          for (const r of held) this.onData(r);
+        };
+        verdict.then(admit, (err: unknown) =>
+          admit({
+            ok: false,
+            code: GrpcStatus.INTERNAL,
+            details: `xDS authorization failed: ${String(err)}`,
+          }),
+        );
+        return;
+      }
+      if (!this.admit(parsed.proxy, verdict)) return;
     }
     const typeUrl = req.type_url ?? '';
     if (!typeUrl) {
@@ -130,7 +152,28 @@ export abstract class XdsConnection<
       this.fail(GrpcStatus.INVALID_ARGUMENT, 'type_url is required on every ADS request');
       return;
     }
+    const nacked = this.types.get(typeUrl)?.nack !== undefined;
     this.handleRequest(req, typeUrl);
+    if (nacked && this.types.get(typeUrl)?.nack === undefined) this.reportNackCleared(typeUrl, 'ack');
+  }
+
+  /** Starts serving `proxy` if `verdict` allows it; ends the stream with its status otherwise. */
+  private admit(proxy: Proxy, verdict: AuthorizeResult): boolean {
+    if (!verdict.ok) {
+      this.fail(verdict.code, verdict.details);
+      return false;
+    }
+    this.proxy = proxy;
+    this.id = `${proxy.id}-${++connectionSeq}`;
+    this.log = this.deps.logger.child({ conn: this.id });
+    this.log.info({ peer: this.peer(), mode: this.mode }, 'ADS connected');
+    this.deps.onReady?.(this);
+    return true;
+  }
+
+  /** Tells the server's `onNackCleared` hook that a NACK of `typeUrl` is no longer current. */
+  private reportNackCleared(typeUrl: string, reason: 'ack' | 'disconnect'): void {
+    this.deps.onNackCleared?.({ connectionId: this.id, proxyId: this.proxy?.id ?? '', typeUrl, reason });
   }
 
   /**
@@ -284,6 +327,7 @@ export abstract class XdsConnection<
     for (const done of [...this.inflight]) done(false);
     if (this.proxy) this.log.info('ADS disconnected');
     this.deps.onClose(this);
+    for (const [typeUrl, s] of this.types) if (s.nack) this.reportNackCleared(typeUrl, 'disconnect');
   }
 
   info(): ConnectionInfo {
@@ -311,6 +355,7 @@ export abstract class XdsConnection<
       mode: this.mode,
       connectedAt: this.connectedAt,
       types,
+      ...(this.proxy ? { proxy: this.proxy } : {}),
     };
   }
 }

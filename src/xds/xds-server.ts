@@ -19,8 +19,10 @@ import type { DeltaDiscoveryRequest, DiscoveryRequest, NodeMessage } from './ads
 import { adsServerDefinition } from './ads-service.js';
 import type {
   AdsStream,
+  AuthorizeHook,
   ConnectionDeps,
   ConnectionInfo,
+  NackClearedEvent,
   NackEvent,
   ResponseEvent,
 } from './connection-types.js';
@@ -51,6 +53,8 @@ export interface XdsServerOptions {
   readonly onResponse?: (event: ResponseEvent) => void;
   /** Called for every NACK a proxy sends (metrics, status of the config it rejected). */
   readonly onNack?: (event: NackEvent) => void;
+  /** Called when a NACK stops being current: a later ACK of the type, or the stream closed. */
+  readonly onNackCleared?: (event: NackClearedEvent) => void;
   /** How long a push fans out to streams before yielding to the event loop (ms, default 50). */
   readonly fanoutSliceMs?: number;
   /** How long `stop()` waits for streams to end before forcing the server down (ms). */
@@ -58,6 +62,16 @@ export interface XdsServerOptions {
 }
 
 export type NodeLikeMessage = NodeMessage | null | undefined;
+
+/**
+ * A second listener for the same ADS service, as istiod's 15012 next to 15010: TLS credentials,
+ * and a check of every stream's caller against the node it claims (security/xds-security.ts).
+ */
+export interface SecureXdsListener {
+  readonly address: string;
+  readonly credentials: ServerCredentials;
+  readonly authorize?: AuthorizeHook;
+}
 
 const DEFAULT_MAX_RECEIVE = 64 * 1024 * 1024;
 const DEFAULT_FANOUT_SLICE_MS = 50;
@@ -67,6 +81,8 @@ export class XdsServer {
   private readonly deps: ConnectionDeps;
   private readonly live = new Set<AdsStream>();
   private server: Server | undefined;
+  /** The TLS listener: its own grpc.Server (its streams get the authorize hook), same streams set. */
+  private secureServer: Server | undefined;
   private serving = false;
 
   constructor(private readonly options: XdsServerOptions) {
@@ -82,19 +98,20 @@ export class XdsServer {
       onClose: (conn) => this.live.delete(conn),
       onResponse: options.onResponse,
       onNack: options.onNack,
+      onNackCleared: options.onNackCleared,
     };
   }
 
   /** The ADS handlers, to share a grpc.Server with other services. */
-  implementation(): UntypedServiceImplementation {
+  implementation(deps: ConnectionDeps = this.deps): UntypedServiceImplementation {
     return {
       StreamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, PreparedResponse>) => {
         if (!this.serving) return this.refuse(call);
-        this.live.add(new SotwConnection(call, this.deps, 'sotw'));
+        this.live.add(new SotwConnection(call, deps, 'sotw'));
       },
       DeltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, PreparedResponse>) => {
         if (!this.serving) return this.refuse(call);
-        this.live.add(new DeltaConnection(call, this.deps, 'delta'));
+        this.live.add(new DeltaConnection(call, deps, 'delta'));
       },
     };
   }
@@ -108,14 +125,7 @@ export class XdsServer {
   /** Binds `host:port` (port 0 picks one) and serves; resolves to the bound port. */
   async start(address: string): Promise<number> {
     if (this.server) throw new Error('XdsServer already started');
-    const max = this.options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE;
-    const server = new Server({ 'grpc.max_receive_message_length': max, ...this.options.grpcOptions });
-    server.addService(adsServerDefinition(), this.implementation());
-    const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) =>
-        err ? reject(err) : resolve(bound),
-      );
-    });
+    const { server, port } = await this.listen(address, ServerCredentials.createInsecure(), this.deps);
     this.server = server;
     this.serving = true;
     this.log.info({ address, port }, 'xDS server listening');
@@ -123,22 +133,81 @@ export class XdsServer {
   }
 
   /**
-   * Stops accepting streams, ends every open stream with UNAVAILABLE (clients reconnect, to
-   * another replica if there is one), then shuts the server down.
+   * Binds the TLS listener (alone, or next to `start`'s plaintext one): the same ADS service
+   * and streams, with `listener.authorize` deciding on each stream's first request.
    */
-  async stop(): Promise<void> {
+  async startSecure(listener: SecureXdsListener): Promise<number> {
+    if (this.secureServer) throw new Error('XdsServer secure listener already started');
+    const deps: ConnectionDeps = listener.authorize
+      ? { ...this.deps, authorize: listener.authorize }
+      : this.deps;
+    const { server, port } = await this.listen(listener.address, listener.credentials, deps);
+    this.secureServer = server;
+    this.serving = true;
+    this.log.info({ address: listener.address, port, tls: true }, 'xDS server listening (TLS)');
+    return port;
+  }
+
+  private async listen(
+    address: string,
+    credentials: ServerCredentials,
+    deps: ConnectionDeps,
+  ): Promise<{ server: Server; port: number }> {
+    const max = this.options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE;
+    const server = new Server({ 'grpc.max_receive_message_length': max, ...this.options.grpcOptions });
+    server.addService(adsServerDefinition(), this.implementation(deps));
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
+    });
+    return { server, port };
+  }
+
+  /**
+   * Stops accepting streams and shuts the server down. Without `drainMs` every open stream ends
+   * at once with UNAVAILABLE (clients reconnect, to another replica if there is one).
+   *
+   * With `drainMs` (graceful shutdown on SIGTERM) the reconnects are spread out instead, so the
+   * remaining replicas are not hit by every proxy in the same instant: the listener closes and
+   * every connection gets GOAWAY at once (no new connection or stream lands here), the open
+   * streams end with UNAVAILABLE one after another over the first half of the window, and the
+   * connections still open when the window ends are closed.
+   */
+  async stop(drainMs?: number): Promise<void> {
     this.serving = false;
     const server = this.server;
     this.server = undefined;
-    for (const conn of [...this.live]) conn.fail(GrpcStatus.UNAVAILABLE, 'xDS server shutting down');
+    const secure = this.secureServer;
+    this.secureServer = undefined;
+    const secureGrace =
+      drainMs !== undefined && drainMs > 0 ? drainMs : (this.options.shutdownGraceMs ?? 5000);
+    const secureClosed = secure ? this.shutdown(secure, secureGrace) : Promise.resolve();
+    const conns = [...this.live];
+    if (drainMs === undefined || drainMs <= 0) {
+      for (const conn of conns) conn.fail(GrpcStatus.UNAVAILABLE, 'xDS server shutting down');
+      this.live.clear();
+      if (server) await this.shutdown(server, this.options.shutdownGraceMs ?? 5000);
+      await secureClosed;
+      return;
+    }
+    const started = performance.now();
+    this.log.info({ streams: conns.length, drainMs }, 'xDS server draining');
+    const closed = server ? this.shutdown(server, drainMs) : Promise.resolve();
+    await endSpread(conns, drainMs / 2, (conn) =>
+      conn.fail(GrpcStatus.UNAVAILABLE, 'xDS server draining: reconnect to another replica'),
+    );
     this.live.clear();
-    if (!server) return;
-    const grace = this.options.shutdownGraceMs ?? 5000;
+    await Promise.all([closed, secureClosed]);
+    this.log.info({ ms: Math.round(performance.now() - started) }, 'xDS server drained');
+  }
+
+  /** GOAWAY on every connection, waits up to `graceMs` for them to close, then closes them. */
+  private async shutdown(server: Server, graceMs: number): Promise<void> {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
+        this.log.info('xDS connections still open at the end of the grace: closing them');
         server.forceShutdown();
         resolve();
-      }, grace);
+      }, graceMs);
       timer.unref();
       server.tryShutdown(() => {
         clearTimeout(timer);
@@ -188,5 +257,26 @@ export class XdsServer {
 
   private refuse(call: ServerDuplexStream<unknown, unknown>): void {
     call.emit('error', { code: GrpcStatus.UNAVAILABLE, details: 'xDS server is not serving' });
+  }
+}
+
+/**
+ * Calls `end` on every stream, evenly spread over `windowMs` (the first at once). Timers are
+ * unref'd: a drain never keeps the process alive on its own.
+ */
+async function endSpread(
+  conns: readonly AdsStream[],
+  windowMs: number,
+  end: (c: AdsStream) => void,
+): Promise<void> {
+  if (conns.length === 0) return;
+  const step = conns.length > 1 ? windowMs / (conns.length - 1) : 0;
+  // Batches of at least 1 ms: thousands of streams need not mean thousands of timers.
+  const perTick = step >= 1 ? 1 : Math.ceil(1 / Math.max(step, 1e-3));
+  for (let i = 0; i < conns.length; i += perTick) {
+    for (const conn of conns.slice(i, i + perTick)) end(conn);
+    if (i + perTick < conns.length) {
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, step * perTick)).unref());
+    }
   }
 }

@@ -72,6 +72,9 @@ export class MeshplaneProcess {
         opts.configDir,
         '--xds-address',
         xds,
+        // The bench measures plaintext ADS; no TLS listener, no CA written.
+        '--secure-xds-address',
+        'off',
         '--http-address',
         http,
         '--webhook-address',

@@ -116,7 +116,7 @@ export class SplitProcess {
     try {
       const pilot = await Child.start(
         'pilot',
-        ['--mcp-server', mcp, '--xds-address', xds, ...(opts.pilotArgs ?? [])],
+        ['--mcp-server', mcp, '--xds-address', xds, '--secure-xds-address', 'off', ...(opts.pilotArgs ?? [])],
         opts,
       );
       return new SplitProcess(galley, pilot, xds);

@@ -1,15 +1,24 @@
 /**
- * Writes validation verdicts back into the `status` of Istio config objects (issue 4): the I/O
- * half, around the pure {@link decideValidationStatus}. Modelled on how istiod's status manager
+ * Writes verdicts back into the `status` of Istio config objects: validation (`Valid`, issue 4)
+ * and proxy rejections (`Reconciled`, issue 8), merged into one wanted status per object by the
+ * pure {@link decideObjectStatus}, so both conditions live side by side and one write carries
+ * both. The I/O half. Modelled on how istiod's status manager
  * behaves (pilot/pkg/status): at most one write in flight per object, with the latest wanted
  * state replacing any older one while it waits; a client-side rate limit (istiod's
  * PILOT_STATUS_QPS / PILOT_STATUS_BURST defaults, 100 and 500); and a write only when the
  * object's status differs from what it should be.
  *
  * - `observe()` is synchronous and cheap: the Kubernetes source calls it for every verdict and is
- *   never slowed down by the API server; everything else happens on timers.
- * - Coalescing: an object's first pending change waits `coalesceMs`, and every verdict arriving
- *   meanwhile replaces the pending one, so an event storm costs one write per object.
+ *   never slowed down by the API server; everything else happens on timers. It also keeps the
+ *   latest view of every object, so a rejection can be written without reading the object.
+ * - `observeRejections()` takes Pilot's full current list of rejected configs; only objects whose
+ *   rejection changed are reconsidered, and only those read from Kubernetes (config-directory
+ *   objects have no status to write). Until Pilot's first report the `Reconciled` condition is
+ *   left as found (a restart does not flip a rejected object to True before its proxies are back).
+ * - Coalescing: an object's first pending change waits `coalesceMs` (`reconcileCoalesceMs` when
+ *   the change is a rejection: NACKs from thousands of proxies arrive over a second or so), and
+ *   every change arriving meanwhile replaces the pending one, so an event or NACK storm costs one
+ *   write per object.
  * - Our own write comes back as a watch event; its status then matches and nothing is written.
  * - A 409 Conflict (the object moved on since the verdict) re-reads the object and decides again;
  *   an outage or 5xx/429 retries with exponential backoff and jitter; a 404 drops the object; any
@@ -21,7 +30,14 @@ import { KubeStatusError, type KubeObject } from '../sources/kube-http.js';
 import type { ConfigError } from '../validation/result.js';
 import type { StatusClient, StatusTarget } from './status-client.js';
 import {
-  decideValidationStatus,
+  decideObjectStatus,
+  reconciledMessage,
+  RECONCILED_CONDITION,
+  type ObjectRejections,
+  type ProxyRejection,
+} from './reconciled-status.js';
+import {
+  readConditions,
   rfc3339,
   VALID_CONDITION,
   type ObjectVerdict,
@@ -37,6 +53,8 @@ export interface StatusWriterOptions {
   readonly burst?: number;
   /** How long an object's first pending change waits for more (default 200 ms, istiod's update interval). */
   readonly coalesceMs?: number;
+  /** The same for a change of the proxies rejecting an object (default 1000 ms). */
+  readonly reconcileCoalesceMs?: number;
   /** Writes in flight at once (default 4). */
   readonly concurrency?: number;
   readonly initialBackoffMs?: number;
@@ -52,6 +70,7 @@ export interface StatusWriterStats {
 }
 
 interface Entry {
+  readonly key: string;
   readonly target: StatusTarget;
   object: KubeObject;
   errors: readonly ConfigError[];
@@ -61,6 +80,11 @@ interface Entry {
   gone: boolean;
   notBefore: number;
   failures: number;
+}
+
+interface Rejection {
+  readonly proxies: readonly ProxyRejection[];
+  readonly message: string;
 }
 
 const isIstioKind = (kind: string): kind is IstioKind => (ISTIO_KINDS as readonly string[]).includes(kind);
@@ -75,7 +99,14 @@ function newer(a: KubeObject, b: KubeObject): KubeObject {
 
 export class StatusWriter {
   readonly stats: StatusWriterStats = { writes: 0, conflicts: 0, failures: 0 };
+  /** Every object seen, with its latest view and verdict. */
   private readonly entries = new Map<string, Entry>();
+  /** Objects waiting for a decision or a write, or being written. */
+  private readonly queue = new Set<Entry>();
+  /** Proxies rejecting each object, with the message they make (what changes a write). */
+  private rejections = new Map<string, Rejection>();
+  /** Pilot has reported since this writer started (until then `Reconciled` is left as it is). */
+  private rejectionsReported = false;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly qps: number;
@@ -102,38 +133,84 @@ export class StatusWriter {
     const key = `${verdict.kind}/${verdict.namespace}/${verdict.name}`;
     const entry = this.entries.get(key);
     if (!verdict.object) {
-      if (entry?.inFlight) entry.gone = true;
-      else this.entries.delete(key);
+      if (!entry) return;
+      this.entries.delete(key);
+      if (entry.inFlight) entry.gone = true;
+      else this.queue.delete(entry);
       return;
     }
     if (entry) {
       entry.object = entry.inFlight ? newer(entry.object, verdict.object) : verdict.object;
       entry.errors = verdict.errors;
       entry.gone = false;
-      if (!entry.dirty) {
-        entry.dirty = true;
-        entry.notBefore = Math.max(entry.notBefore, this.now() + (this.options.coalesceMs ?? 200));
-      }
-    } else {
-      if (!this.decide(verdict.object, verdict.errors)) return;
-      const target: StatusTarget = { kind: verdict.kind, namespace: verdict.namespace, name: verdict.name };
-      this.entries.set(key, {
-        target,
-        object: verdict.object,
-        errors: verdict.errors,
-        dirty: true,
-        inFlight: false,
-        gone: false,
-        notBefore: this.now() + (this.options.coalesceMs ?? 200),
-        failures: 0,
+      this.reconsider(entry, this.options.coalesceMs ?? 200);
+      return;
+    }
+    const target: StatusTarget = { kind: verdict.kind, namespace: verdict.namespace, name: verdict.name };
+    const created: Entry = {
+      key,
+      target,
+      object: verdict.object,
+      errors: verdict.errors,
+      dirty: false,
+      inFlight: false,
+      gone: false,
+      notBefore: 0,
+      failures: 0,
+    };
+    this.entries.set(key, created);
+    this.reconsider(created, this.options.coalesceMs ?? 200);
+  }
+
+  /**
+   * Takes the full current list of configs that connected proxies reject (an object absent from
+   * it is rejected by none). Objects not read from Kubernetes are ignored. Never blocks.
+   */
+  observeRejections(list: readonly ObjectRejections[]): void {
+    if (this.stopped) return;
+    const next = new Map<string, Rejection>();
+    for (const r of list) {
+      if (!isIstioKind(r.kind) || r.proxies.length === 0) continue;
+      next.set(`${r.kind}/${r.namespace}/${r.name}`, {
+        proxies: r.proxies,
+        message: reconciledMessage(r.proxies),
       });
     }
-    this.schedule(Math.max(0, this.entries.get(key)!.notBefore - this.now()));
+    const changed = new Set<string>();
+    for (const [key, r] of next) if (this.rejections.get(key)?.message !== r.message) changed.add(key);
+    for (const key of this.rejections.keys()) if (!next.has(key)) changed.add(key);
+    if (!this.rejectionsReported) {
+      // The first report settles what a previous run left: a stale `Reconciled=False` flips now.
+      this.rejectionsReported = true;
+      for (const [key, entry] of this.entries)
+        if (readConditions(entry.object['status']).some((c) => c.type === RECONCILED_CONDITION))
+          changed.add(key);
+    }
+    this.rejections = next;
+    const delay = this.options.reconcileCoalesceMs ?? 1000;
+    for (const key of changed) {
+      const entry = this.entries.get(key);
+      if (entry) this.reconsider(entry, delay);
+    }
+  }
+
+  /**
+   * Queues `entry` for a decision after `delayMs` (merged with a pending one); an entry not queued
+   * whose status already says the right thing is left alone, costing no timer at all.
+   */
+  private reconsider(entry: Entry, delayMs: number): void {
+    if (!this.queue.has(entry) && !this.decide(entry)) return;
+    if (!entry.dirty) {
+      entry.dirty = true;
+      entry.notBefore = Math.max(entry.notBefore, this.now() + delayMs);
+    }
+    this.queue.add(entry);
+    this.schedule(Math.max(0, entry.notBefore - this.now()));
   }
 
   /** Objects waiting for or being written (tests, debug). */
   pending(): number {
-    return this.entries.size;
+    return this.queue.size;
   }
 
   /** Stops writing; writes in flight finish, nothing new starts. */
@@ -142,13 +219,15 @@ export class StatusWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.entries.clear();
+    this.queue.clear();
+    this.rejections.clear();
   }
 
-  private decide(object: KubeObject, errors: readonly ConfigError[]): StatusUpdate | undefined {
-    return decideValidationStatus({
-      status: object['status'],
-      generation: object.metadata.generation,
-      errors,
+  private decide(entry: Entry): StatusUpdate | undefined {
+    return decideObjectStatus({
+      object: entry.object,
+      errors: entry.errors,
+      rejections: this.rejectionsReported ? (this.rejections.get(entry.key)?.proxies ?? []) : undefined,
       now: rfc3339(new Date(this.now())),
     });
   }
@@ -182,16 +261,17 @@ export class StatusWriter {
     if (this.stopped) return;
     const now = this.now();
     let wakeAt = Infinity;
-    for (const [key, entry] of this.entries) {
+    for (const entry of this.queue) {
       if (this.inFlight >= (this.options.concurrency ?? 4)) break;
       if (!entry.dirty || entry.inFlight) continue;
       if (entry.notBefore > now) {
         wakeAt = Math.min(wakeAt, entry.notBefore);
         continue;
       }
-      const update = this.decide(entry.object, entry.errors);
+      const update = this.decide(entry);
       if (!update) {
-        this.entries.delete(key);
+        entry.dirty = false;
+        this.queue.delete(entry);
         continue;
       }
       const wait = this.takeToken(now);
@@ -205,9 +285,8 @@ export class StatusWriter {
       void this.write(entry, update).finally(() => {
         this.inFlight--;
         entry.inFlight = false;
-        if (entry.gone || !entry.dirty) {
-          if (this.entries.get(key) === entry) this.entries.delete(key);
-        }
+        if (entry.gone && this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+        if (entry.gone || !entry.dirty) this.queue.delete(entry);
         this.schedule(0);
       });
     }
@@ -217,6 +296,7 @@ export class StatusWriter {
   private async write(entry: Entry, update: StatusUpdate): Promise<void> {
     const { kind, namespace, name } = entry.target;
     const valid = update.conditions.find((c) => c.type === VALID_CONDITION);
+    const reconciled = update.conditions.find((c) => c.type === RECONCILED_CONDITION);
     try {
       const written = await this.options.client.patchStatus(
         entry.target,
@@ -227,7 +307,7 @@ export class StatusWriter {
       entry.object = newer(entry.object, written);
       entry.failures = 0;
       this.log.info(
-        { kind, namespace, name, condition: VALID_CONDITION, status: valid?.status },
+        { kind, namespace, name, valid: valid?.status, reconciled: reconciled?.status },
         'status condition written',
       );
     } catch (err) {
@@ -257,9 +337,9 @@ export class StatusWriter {
       }
     }
     if (code !== undefined && code >= 400 && code < 500 && code !== 429) {
+      // Not retried until the object or its rejections change again (entry.dirty stays false).
       this.stats.failures++;
       this.log.warn({ kind, namespace, name, err: message }, 'status write refused; not retried');
-      entry.gone = true;
       return;
     }
     this.retryLater(entry, message);

@@ -87,26 +87,28 @@ function readObservedGeneration(status: unknown): number | undefined {
 }
 
 /**
- * The status update an object needs, or undefined when its status already says the right thing.
- * `now` is an RFC 3339 timestamp (`lastTransitionTime` of a flipped condition).
+ * The status update that puts `condition` into `status` (replacing the condition of its type in
+ * place, appending it otherwise, every other condition kept as it is), or undefined when `status`
+ * already says exactly that for this generation. `lastTransitionTime` moves only when the
+ * condition's `status` flips. Shared by every condition meshplane writes.
  */
-export function decideValidationStatus(input: {
+export function applyCondition(input: {
   readonly status: unknown;
   readonly generation?: number;
-  readonly errors: readonly ConfigError[];
+  readonly condition: {
+    readonly type: string;
+    readonly status: string;
+    readonly reason: string;
+    readonly message: string;
+  };
   readonly now: string;
 }): StatusUpdate | undefined {
   const conditions = readConditions(input.status);
-  const index = conditions.findIndex((c) => c.type === VALID_CONDITION);
+  const index = conditions.findIndex((c) => c.type === input.condition.type);
   const mine = index >= 0 ? conditions[index] : undefined;
-  const valid = input.errors.length === 0;
-  if (valid && !mine) return undefined;
   const generation = input.generation;
   const desired = {
-    type: VALID_CONDITION,
-    status: valid ? 'True' : 'False',
-    reason: valid ? REASON_PASSED : REASON_FAILED,
-    message: valid ? 'the object passed validation' : validationMessage(input.errors),
+    ...input.condition,
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
   };
   if (
@@ -129,6 +131,31 @@ export function decideValidationStatus(input: {
   if (index >= 0) next[index] = condition;
   else next.push(condition);
   return { conditions: next, ...(generation !== undefined ? { observedGeneration: generation } : {}) };
+}
+
+/**
+ * The status update an object needs, or undefined when its status already says the right thing.
+ * `now` is an RFC 3339 timestamp (`lastTransitionTime` of a flipped condition).
+ */
+export function decideValidationStatus(input: {
+  readonly status: unknown;
+  readonly generation?: number;
+  readonly errors: readonly ConfigError[];
+  readonly now: string;
+}): StatusUpdate | undefined {
+  const valid = input.errors.length === 0;
+  if (valid && !readConditions(input.status).some((c) => c.type === VALID_CONDITION)) return undefined;
+  return applyCondition({
+    status: input.status,
+    ...(input.generation !== undefined ? { generation: input.generation } : {}),
+    condition: {
+      type: VALID_CONDITION,
+      status: valid ? 'True' : 'False',
+      reason: valid ? REASON_PASSED : REASON_FAILED,
+      message: valid ? 'the object passed validation' : validationMessage(input.errors),
+    },
+    now: input.now,
+  });
 }
 
 /** RFC 3339 with second precision, as Kubernetes writes `metav1.Time`. */

@@ -3,8 +3,10 @@
  * types the ADS server uses and decoded back to JSON (nested `Any`s expanded with `@type`), in
  * Envoy's admin `config_dump` shape (`ClustersConfigDump`, `ListenersConfigDump`, ...) so tools
  * that read an Envoy config dump read this one. The resources come from {@link proxyResources}
- * (regenerated for the proxy's current subscription). Pure.
+ * (regenerated for the proxy's current subscription, as the proxy itself: its namespace, labels and
+ * metadata from its `Node`, shown under `node`). Pure.
  */
+import type { Proxy } from '../../model/proxy.js';
 import { messageType } from '../../xds/proto.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../xds/type-urls.js';
 import type { Resource } from '../generators/types.js';
@@ -70,6 +72,15 @@ export interface ConfigDump {
   /** How the resources were obtained (see proxy-resources.ts). */
   readonly source: 'regenerated';
   readonly version: string;
+  /** The proxy as parsed from its Node (what label-selected config was matched against). */
+  readonly node?: {
+    readonly type: string;
+    readonly namespace: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly ip_addresses: readonly string[];
+    readonly generator?: string;
+    readonly metadata: Readonly<Record<string, unknown>>;
+  };
   readonly configs: readonly Record<string, unknown>[];
 }
 
@@ -77,9 +88,20 @@ export function buildConfigDump(
   proxyId: string,
   version: string,
   perType: readonly ProxyTypeResources[],
+  proxy?: Proxy,
 ): ConfigDump {
   const configs = [...perType]
     .sort((a, b) => rank(a.typeUrl) - rank(b.typeUrl) || a.typeUrl.localeCompare(b.typeUrl))
     .map((t) => section(t.typeUrl, version, t.resources));
-  return { proxy: proxyId, source: 'regenerated', version, configs };
+  const node = proxy
+    ? {
+        type: proxy.type,
+        namespace: proxy.namespace,
+        labels: proxy.labels,
+        ip_addresses: proxy.ipAddresses,
+        ...(proxy.generator !== undefined ? { generator: proxy.generator } : {}),
+        metadata: proxy.metadata,
+      }
+    : undefined;
+  return { proxy: proxyId, source: 'regenerated', version, ...(node ? { node } : {}), configs };
 }

@@ -8,7 +8,7 @@ import type { ConnectionInfo } from '../../xds/connection-types.js';
 import type { GeneratorMap } from '../generators/types.js';
 import { buildConfigDump } from './config-dump.js';
 import { buildEndpointz } from './endpointz.js';
-import { proxyResources } from './proxy-resources.js';
+import { connectionProxy, proxyResources } from './proxy-resources.js';
 import { buildRejectedConfigs, pushContextLookup, type RejectedConfig } from './rejected-configs.js';
 import { buildSyncz } from './syncz.js';
 
@@ -32,16 +32,29 @@ export interface PilotDebugSource {
   readonly generators: GeneratorMap;
 }
 
-/** Configs whose generated resources a connected proxy currently rejects. */
+/**
+ * Configs whose generated resources a connected proxy currently rejects. Resource names that must
+ * be regenerated (a wildcard NACK naming nothing) are generated once per proxy shape (type,
+ * namespace, generator, labels: what selects config) per computation, not once per proxy.
+ */
 export function currentRejections(src: PilotDebugSource): RejectedConfig[] {
   const push = src.pushContext();
   if (!push) return [];
+  const generated = new Map<string, readonly string[]>();
   return buildRejectedConfigs(src.connections(), pushContextLookup(push), (conn, typeUrl) => {
+    const proxy = connectionProxy(conn);
+    const shape = proxy
+      ? JSON.stringify([typeUrl, proxy.type, proxy.namespace, proxy.generator ?? '', proxy.labels])
+      : undefined;
+    const cached = shape !== undefined ? generated.get(shape) : undefined;
+    if (cached) return cached;
     const perType = proxyResources(push, src.generators, {
       ...conn,
       types: conn.types.filter((t) => t.typeUrl === typeUrl),
     });
-    return (perType ?? []).flatMap((t) => t.resources.map((r) => r.name));
+    const names = (perType ?? []).flatMap((t) => t.resources.map((r) => r.name));
+    if (shape !== undefined) generated.set(shape, names);
+    return names;
   });
 }
 
@@ -61,7 +74,7 @@ export function buildPilotDebugViews(src: PilotDebugSource): Record<string, Debu
       if (!conn || !push) throw new DebugRequestError(404, `proxy ${proxyId} is not connected`);
       const perType = proxyResources(push, src.generators, conn);
       if (!perType) throw new DebugRequestError(404, `proxy ${proxyId}: node id not understood`);
-      return buildConfigDump(proxyId, push.version, perType);
+      return buildConfigDump(proxyId, push.version, perType, connectionProxy(conn));
     },
     push_status: () => {
       const push = src.pushContext();

@@ -5,9 +5,9 @@
  * layer does not keep decoded copies of what it sent (it shares encoded bytes across streams), so
  * regenerating is the honest cheap answer. Pure: no I/O, never throws on a bad node id.
  *
- * The proxy is rebuilt from its node id: the node metadata (labels, GENERATOR) is not in the
- * connection view, so a free-form id is taken as a proxyless gRPC client (the only kind that may
- * use one), and label-selected config (Sidecar workloadSelector, gateway selectors) sees no labels.
+ * The proxy is the one the connection parsed from its `Node` (namespace, labels, GENERATOR), so
+ * label-selected config (Sidecar workloadSelector, Gateway selectors) comes out as the proxy got
+ * it. Only a view without it (hand-made) falls back to the node id alone.
  */
 import type { PushContext } from '../../model/push-context.js';
 import { isProxyless, parseProxy, type Proxy } from '../../model/proxy.js';
@@ -15,12 +15,17 @@ import { fullPush } from '../../model/push-request.js';
 import type { ConnectionInfo } from '../../xds/connection-types.js';
 import { GRPC_PREFIX, type GeneratorMap, type Resource } from '../generators/types.js';
 
-/** The Proxy behind a node id, as far as the id tells. */
+/** The Proxy behind a node id, as far as the id tells (no labels, no metadata). */
 export function proxyFromId(proxyId: string): Proxy | undefined {
   const plain = parseProxy({ id: proxyId });
   if (plain.ok) return plain.proxy;
   const grpc = parseProxy({ id: proxyId, metadata: { GENERATOR: 'grpc' } });
   return grpc.ok ? grpc.proxy : undefined;
+}
+
+/** The proxy of a connection: as parsed from its Node, else as far as its id tells. */
+export function connectionProxy(conn: ConnectionInfo): Proxy | undefined {
+  return conn.proxy ?? proxyFromId(conn.proxyId);
 }
 
 export interface ProxyTypeResources {
@@ -34,7 +39,7 @@ export function proxyResources(
   generators: GeneratorMap,
   conn: ConnectionInfo,
 ): ProxyTypeResources[] | undefined {
-  const proxy = proxyFromId(conn.proxyId);
+  const proxy = connectionProxy(conn);
   if (!proxy) return undefined;
   const request = fullPush('full', 0);
   return conn.types.map((t) => {

@@ -6,7 +6,10 @@
  * Which resources were rejected: a NACK carries `error_detail` and the nonce, not the names
  * (xDS protocol, "ACK/NACK and resource type instance version"). Envoy and gRPC name the bad
  * resource in the message, so the names of the type that appear in the message are taken; when
- * none does, every resource of the type the proxy asked for is suspect. A NACK is current until
+ * none does, every resource of the type the proxy asked for is suspect. For a wildcard
+ * subscription (CDS), the outbound cluster names written in the message are taken as they are,
+ * and the proxy's resources are regenerated only when the message names none: a NACK storm on
+ * CDS from thousands of proxies must not cost one CDS generation per proxy per recomputation. A NACK is current until
  * the next ACK of that type (the ADS layer clears it), so an ACK after a fix clears the verdict.
  *
  * Resource name → config (design §3 naming):
@@ -20,7 +23,7 @@ import type { PushContext } from '../../model/push-context.js';
 import type { ConnectionInfo, TypeInfo } from '../../xds/connection-types.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, ROUTE_TYPE, shortTypeName } from '../../xds/type-urls.js';
 import { parseClusterName, parseProxylessRouteName } from '../networking/naming.js';
-import { proxyFromId } from './proxy-resources.js';
+import { connectionProxy } from './proxy-resources.js';
 
 /** The configs behind one generated resource, for a proxy in `namespace`. */
 export interface RejectionLookup {
@@ -111,7 +114,7 @@ export function buildRejectedConfigs(
 ): RejectedConfig[] {
   const byKey = new Map<string, { config: Config; proxies: Map<string, RejectingProxy> }>();
   for (const conn of connections) {
-    const proxy = proxyFromId(conn.proxyId);
+    const proxy = connectionProxy(conn);
     if (!proxy) continue;
     for (const t of conn.types) {
       if (t.lastNackError === undefined || !ATTRIBUTED.has(t.typeUrl)) continue;
@@ -150,12 +153,22 @@ export function buildRejectedConfigs(
     }));
 }
 
+/** Outbound cluster names written in `text` (what Envoy and gRPC quote in a CDS/EDS NACK). */
+export function clusterNamesIn(text: string): string[] {
+  const tokens = text.match(/[A-Za-z0-9_.|-]+/g) ?? [];
+  return [...new Set(tokens.filter((t) => parseClusterName(t)?.direction === 'outbound'))].sort();
+}
+
 function candidateNames(
   conn: ConnectionInfo,
   t: TypeInfo,
   generatedNames: GeneratedNames,
 ): readonly string[] {
   if (t.names.length > 0 && !t.wildcard) return t.names;
+  if (t.typeUrl === CLUSTER_TYPE || t.typeUrl === ENDPOINT_TYPE) {
+    const quoted = clusterNamesIn(t.lastNackError ?? '');
+    if (quoted.length > 0) return [...new Set([...t.names, ...quoted])];
+  }
   return [...new Set([...t.names, ...generatedNames(conn, t.typeUrl)])];
 }
 

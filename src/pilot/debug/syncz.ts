@@ -3,8 +3,11 @@
  * acknowledged, and its last NACK. Shaped like istiod's syncz (`proxy`, `proxy_type`,
  * `cluster_sent`/`cluster_acked`, `listener_*`, `route_*`, `endpoint_*`, `istio_version`) so
  * scripts written against istiod keep working, plus a `types` list with the nonces and NACK
- * errors istiod does not show. Pure.
+ * errors istiod does not show, and the proxy's namespace and labels from its node metadata. The
+ * cluster and Istio version are the proxy's own (metadata `CLUSTER_ID`, `ISTIO_VERSION`), as
+ * istiod reports them, when it sent them. Pure.
  */
+import type { Proxy } from '../../model/proxy.js';
 import type { ConnectionInfo, TypeInfo } from '../../xds/connection-types.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../xds/type-urls.js';
 
@@ -30,6 +33,8 @@ export interface SynczEntry {
   readonly proxy_type: string;
   readonly cluster_id: string;
   readonly istio_version: string;
+  readonly namespace?: string;
+  readonly labels?: Readonly<Record<string, string>>;
   readonly connection_id: string;
   readonly mode: string;
   readonly peer: string;
@@ -73,9 +78,19 @@ function toType(t: TypeInfo): SynczType {
 }
 
 /** The proxy type as istiod reports it: the first segment of an Istio node id. */
-function proxyType(proxyId: string): string {
+function proxyType(proxyId: string, proxy: Proxy | undefined): string {
+  if (proxy) return proxy.generator === 'grpc' ? 'proxyless' : proxy.type;
   const first = proxyId.split('~')[0] ?? '';
   return first === 'sidecar' || first === 'router' ? first : 'proxyless';
+}
+
+function metadataString(proxy: Proxy | undefined, key: string): string | undefined {
+  const v = proxy?.metadata[key];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function sortedRecord(r: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 export function buildSyncz(
@@ -90,9 +105,10 @@ export function buildSyncz(
       const acked = (url: string): string => byUrl.get(url)?.ackedNonce ?? '';
       return {
         proxy: c.proxyId,
-        proxy_type: proxyType(c.proxyId),
-        cluster_id: opts.clusterId ?? 'Kubernetes',
-        istio_version: opts.version ?? 'meshplane',
+        proxy_type: proxyType(c.proxyId, c.proxy),
+        cluster_id: metadataString(c.proxy, 'CLUSTER_ID') ?? opts.clusterId ?? 'Kubernetes',
+        istio_version: metadataString(c.proxy, 'ISTIO_VERSION') ?? opts.version ?? 'meshplane',
+        ...(c.proxy ? { namespace: c.proxy.namespace, labels: sortedRecord(c.proxy.labels) } : {}),
         connection_id: c.connectionId,
         mode: c.mode,
         peer: c.peer,

@@ -84,6 +84,9 @@ export class MeshplaneProcess {
         `127.0.0.1:${httpPort}`,
         '--log-level',
         'debug',
+        // Many processes run at once: no TLS listener on the fixed 15012 unless a test asks for one.
+        '--secure-xds-address',
+        'off',
         ...args,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },

@@ -33,6 +33,8 @@ export class PlaneProcess {
         `127.0.0.1:${httpPort}`,
         '--log-level',
         opts.logLevel ?? 'debug',
+        // Many processes run at once: no TLS listener on the fixed 15012 unless a test asks for one.
+        ...(command === 'galley' ? [] : ['--secure-xds-address', 'off']),
         ...args,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },

@@ -1,0 +1,196 @@
+/**
+ * Wiring of xDS over TLS (istiod's port 15012) from the options: the serving certificate (files
+ * by flag, or issued at start by the mesh CA kept in `--ca-dir`), the CAs a client certificate
+ * must chain to, the TokenReview client for bearer tokens, and the authorize hook that the ADS
+ * server calls on the first request of every stream on that port.
+ */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { KubeConfig } from '@kubernetes/client-node';
+import { webhookDnsNames } from '../galley/webhook/x509.js';
+import { moduleLogger, type Logger } from '../util/log.js';
+import type { SecureXdsListener } from '../xds/xds-server.js';
+import { KubeTokenReviewer } from './kube-token-reviewer.js';
+import { loadOrCreateMeshCa, type MeshCa } from './mesh-ca.js';
+import type { TokenReviewer } from './token-review.js';
+import { XdsAuthenticator, type XdsAuthMethod } from './xds-authenticator.js';
+import { XdsTlsCredentials } from './xds-tls-credentials.js';
+
+export interface XdsSecurityOptions {
+  /** `HOST:PORT`, or `off` for no TLS listener. */
+  readonly secureXdsAddress: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly tlsClientCa?: string;
+  readonly caDir: string;
+  /** `NAME.NAMESPACE` of meshplane's Service, named in the generated serving certificate. */
+  readonly xdsService: string;
+  readonly domainSuffix: string;
+  readonly xdsAuth: readonly XdsAuthMethod[];
+  readonly trustDomain: string;
+  /** Audience a ServiceAccount token must be bound to; empty: no audience check. */
+  readonly jwtAudience: string;
+  /** The Kubernetes API for TokenReview: a kubeconfig file, or the pod's ServiceAccount. */
+  readonly kubeconfig?: string;
+  readonly inCluster?: boolean;
+  /** A TokenReviewer to use instead of one built from the Kubernetes options (tests). */
+  readonly reviewer?: TokenReviewer;
+}
+
+export interface SecureXds extends SecureXdsListener {
+  /** The mesh CA, when one is in use (serving certificate or client verification). */
+  readonly meshCa?: MeshCa;
+  readonly methods: readonly XdsAuthMethod[];
+}
+
+/** The xDS serving certificate's IP SANs: loopback, plus the listen host when it is concrete. */
+function servingIps(address: string): string[] {
+  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  const ips = new Set(['127.0.0.1', '::1']);
+  if (host && host !== '0.0.0.0' && host !== '::' && /^[0-9.:a-fA-F]+$/.test(host)) ips.add(host);
+  return [...ips];
+}
+
+async function readNamed(flag: string, file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${flag} ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Reads `--tls-cert`/`--tls-key`; checks they parse and match, naming the files otherwise. */
+async function servingFromFiles(
+  certFile: string,
+  keyFile: string,
+): Promise<{ certPem: string; keyPem: string }> {
+  const [certPem, keyPem] = await Promise.all([
+    readNamed('--tls-cert', certFile),
+    readNamed('--tls-key', keyFile),
+  ]);
+  try {
+    if (!new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem)))
+      throw new Error('key does not match the certificate');
+  } catch (err) {
+    throw new Error(
+      `--tls-cert ${certFile} / --tls-key ${keyFile}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  return { certPem, keyPem };
+}
+
+function tokenReviewer(opts: XdsSecurityOptions): TokenReviewer | undefined {
+  if (opts.reviewer) return opts.reviewer;
+  if (!opts.kubeconfig && !opts.inCluster) return undefined;
+  const kc = new KubeConfig();
+  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  else kc.loadFromCluster();
+  return new KubeTokenReviewer(kc, { audiences: opts.jwtAudience ? [opts.jwtAudience] : [] });
+}
+
+/** Builds the TLS listener, or undefined when `--secure-xds-address off`. */
+export async function setupSecureXds(
+  opts: XdsSecurityOptions,
+  logger: Logger,
+): Promise<SecureXds | undefined> {
+  if (opts.secureXdsAddress === 'off') return undefined;
+  const log = moduleLogger('xds-security', logger);
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
+    throw new Error('--tls-cert and --tls-key go together');
+  const methods = opts.xdsAuth;
+  const reviewer = methods.includes('jwt') ? tokenReviewer(opts) : undefined;
+  if (methods.includes('jwt') && !reviewer) {
+    if (methods.length === 1)
+      throw new Error(
+        '--xds-auth jwt needs a Kubernetes API for TokenReview (--kubeconfig, or run in a cluster)',
+      );
+    log.warn(
+      { address: opts.secureXdsAddress },
+      'JWT authentication on the secure xDS port is unavailable: no Kubernetes API is configured (--kubeconfig); bearer tokens are refused, only mTLS client certificates are accepted',
+    );
+  }
+  const needCa = !opts.tlsCert || (methods.includes('mtls') && !opts.tlsClientCa);
+  let meshCa: MeshCa | undefined;
+  if (needCa) {
+    const { ca, created } = await loadOrCreateMeshCa(opts.caDir, log);
+    meshCa = ca;
+    log.info(
+      { caDir: opts.caDir, fingerprint: ca.fingerprint() },
+      created ? 'mesh CA generated' : 'mesh CA loaded',
+    );
+  }
+  let serving: { certPem: string; keyPem: string };
+  if (opts.tlsCert && opts.tlsKey) serving = await servingFromFiles(opts.tlsCert, opts.tlsKey);
+  else {
+    const [service, namespace] = opts.xdsService.split('.');
+    const dnsNames = webhookDnsNames(
+      service ?? 'meshplane',
+      namespace ?? 'meshplane-system',
+      opts.domainSuffix,
+    );
+    serving = meshCa!.issueServing(dnsNames, servingIps(opts.secureXdsAddress));
+  }
+  const clientCaPem = opts.tlsClientCa
+    ? await readNamed('--tls-client-ca', opts.tlsClientCa)
+    : (meshCa?.certPem ?? '');
+  const credentials = new XdsTlsCredentials({
+    ...serving,
+    clientCaPem,
+    // Only when mTLS is all the operator allows: a refused handshake logs nothing here, while a
+    // refused stream is logged with its reason.
+    requireClientCertificate: opts.xdsAuth.length === 1 && opts.xdsAuth[0] === 'mtls',
+  });
+  const authenticator = new XdsAuthenticator({
+    methods,
+    trustDomain: opts.trustDomain,
+    logger: log,
+    ...(reviewer ? { reviewer } : {}),
+  });
+  if (methods.includes('none'))
+    log.warn(
+      { address: opts.secureXdsAddress },
+      '--xds-auth none: the secure xDS port serves any client (TLS without authentication)',
+    );
+  return {
+    address: opts.secureXdsAddress,
+    credentials,
+    authorize: (proxy, call) => authenticator.authorize(proxy, call),
+    methods,
+    ...(meshCa ? { meshCa } : {}),
+  };
+}
+
+/** The parsed options (`meshplane discovery` or `pilot`) that carry the security flags. */
+export interface SecurityFlags {
+  readonly secureXdsAddress: string;
+  readonly tlsCert?: string | undefined;
+  readonly tlsKey?: string | undefined;
+  readonly tlsClientCa?: string | undefined;
+  readonly caDir: string;
+  readonly xdsService: string;
+  readonly domainSuffix: string;
+  readonly xdsAuth: readonly XdsAuthMethod[];
+  readonly trustDomain: string;
+  readonly jwtAudience: string;
+}
+
+/** The security options of a command, with where its Kubernetes API (for TokenReview) is. */
+export function pickXdsSecurityOptions(
+  o: SecurityFlags,
+  kube: { readonly kubeconfig?: string | undefined; readonly inCluster?: boolean },
+): XdsSecurityOptions {
+  return {
+    secureXdsAddress: o.secureXdsAddress,
+    ...(o.tlsCert ? { tlsCert: o.tlsCert } : {}),
+    ...(o.tlsKey ? { tlsKey: o.tlsKey } : {}),
+    ...(o.tlsClientCa ? { tlsClientCa: o.tlsClientCa } : {}),
+    caDir: o.caDir,
+    xdsService: o.xdsService,
+    domainSuffix: o.domainSuffix,
+    xdsAuth: o.xdsAuth,
+    trustDomain: o.trustDomain,
+    jwtAudience: o.jwtAudience,
+    ...(kube.kubeconfig ? { kubeconfig: kube.kubeconfig } : {}),
+    ...(kube.inCluster ? { inCluster: true } : {}),
+  };
+}

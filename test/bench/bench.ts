@@ -75,7 +75,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   floorRounds: 3,
   timeoutMs: 60_000,
   settleMs: 300,
-  steadyWaitMs: 2000,
+  steadyWaitMs: 60_000,
   debounceMs: 100,
   logLevel: 'warn',
   floorBaselineBytes: 512,

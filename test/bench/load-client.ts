@@ -34,6 +34,10 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': -1,
   'grpc.max_send_message_length': -1,
   'grpc.enable_retries': 0,
+  // Envoy opens xDS streams with a 256 MiB initial window (initial_stream_window_size) and gRPC-Go
+  // sizes its windows to the bandwidth-delay product; grpc-js's 64 KiB default would make a 500 KB
+  // response cost several WINDOW_UPDATE round trips no real proxy pays.
+  'grpc-node.flow_control_window': 16 * 1024 * 1024,
 };
 
 function send(msg: FromWorker): void {

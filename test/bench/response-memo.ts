@@ -29,6 +29,8 @@ export interface ParsedResponse {
   refUnion?: SharedNames;
   /** SotW EDS/RDS: the resource names. */
   names?: readonly string[];
+  /** Delta: the resource names as a Set. */
+  nameSet?: ReadonlySet<string>;
 }
 
 interface Entry {
@@ -120,4 +122,10 @@ export function deltaRefUnion(
 export function sotwNames(p: ParsedResponse, buf: Buffer): readonly string[] {
   p.names ??= p.env.resources.map((r) => resourceName(buf, r));
   return p.names;
+}
+
+/** Delta: the names a response carries, as a Set (computed once per distinct response). */
+export function baseNames(p: ParsedResponse): ReadonlySet<string> {
+  p.nameSet ??= new Set(p.env.names);
+  return p.nameSet;
 }

@@ -5,7 +5,7 @@
  * `meshplane galley` runs it alone; `meshplane discovery` runs it beside a Pilot that reaches it
  * over loopback MCP, so both commands share this code path.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { configKey, ISTIO_KINDS, type Config, type IstioKind } from '../model/config.js';
 import { McpServer, type McpPeerStatus } from '../mcp/server.js';
 import { splitHostPort } from '../pilot/monitoring-server.js';
@@ -19,7 +19,8 @@ import { KubeStatusClient } from './status/status-client.js';
 import { StatusWriter } from './status/status-writer.js';
 import type { ConfigError } from './validation/result.js';
 import { webhookCertificates } from './webhook/webhook-certs.js';
-import { WebhookConfigPatcher } from './webhook/webhook-config-patcher.js';
+import type { WebhookConfigPatcher } from './webhook/webhook-config-patcher.js';
+import { loadKubeConfig } from './sources/kube-config.js';
 import { WebhookServer } from './webhook/webhook-server.js';
 
 export interface GalleyOptions {
@@ -74,9 +75,7 @@ export class Galley {
       await this.directory.start();
     }
     if (opts.kubeconfig || opts.inCluster) {
-      const kubeConfig = new KubeConfig();
-      if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
-      else kubeConfig.loadFromCluster();
+      const kubeConfig = await loadKubeConfig(opts.kubeconfig);
       await this.startWebhook(kubeConfig);
       const statusWriter = new StatusWriter({ client: new KubeStatusClient(kubeConfig), logger });
       this.statusWriter = statusWriter;
@@ -172,6 +171,8 @@ export class Galley {
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
     });
     if (certificates.caPem) {
+      // Loaded with the Kubernetes client, only when a cluster is configured (see kube-config.ts).
+      const { WebhookConfigPatcher } = await import('./webhook/webhook-config-patcher.js');
       this.webhookPatcher = new WebhookConfigPatcher({
         kubeConfig,
         caPem: certificates.caPem,

@@ -4,9 +4,9 @@
  * must chain to, the TokenReview client for bearer tokens, and the authorize hook that the ADS
  * server calls on the first request of every stream on that port.
  */
+import { loadKubeConfig } from '../galley/sources/kube-config.js';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { KubeConfig } from '@kubernetes/client-node';
 import { webhookDnsNames } from '../galley/webhook/x509.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import type { SecureXdsListener } from '../xds/xds-server.js';
@@ -79,12 +79,10 @@ async function servingFromFiles(
   return { certPem, keyPem };
 }
 
-function tokenReviewer(opts: XdsSecurityOptions): TokenReviewer | undefined {
+async function tokenReviewer(opts: XdsSecurityOptions): Promise<TokenReviewer | undefined> {
   if (opts.reviewer) return opts.reviewer;
   if (!opts.kubeconfig && !opts.inCluster) return undefined;
-  const kc = new KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromCluster();
+  const kc = await loadKubeConfig(opts.kubeconfig);
   return new KubeTokenReviewer(kc, { audiences: opts.jwtAudience ? [opts.jwtAudience] : [] });
 }
 
@@ -98,7 +96,7 @@ export async function setupSecureXds(
   if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
     throw new Error('--tls-cert and --tls-key go together');
   const methods = opts.xdsAuth;
-  const reviewer = methods.includes('jwt') ? tokenReviewer(opts) : undefined;
+  const reviewer = methods.includes('jwt') ? await tokenReviewer(opts) : undefined;
   if (methods.includes('jwt') && !reviewer) {
     if (methods.length === 1)
       throw new Error(

@@ -2,8 +2,8 @@
  * State-of-the-world ADS (`StreamAggregatedResources`). A response carries a type's subscribed
  * set with a content-hash `version_info` and a fresh nonce; a push is written only when that set
  * changed for this stream, so a NACKed set is never resent (xDS protocol, "When to send an
- * update"). LDS and CDS are always sent whole; a push of EDS or RDS carries only the resources
- * that changed. Responses are prepared once and shared by every stream of a group.
+ * update"). LDS and CDS are always sent whole; EDS and RDS responses carry only the resources
+ * that are new or changed for the stream. Responses are prepared once and shared by every stream of a group.
  */
 import type { PushRequest } from '../model/push-request.js';
 import type { DiscoveryRequest } from './ads-messages.js';
@@ -89,26 +89,29 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
       return;
     }
     const content = contentOf(generated, typeUrl, state.subscription);
-    const forced = pending !== undefined || this.forcedByRound(typeUrl, round);
+    const warming = this.forcedByRound(typeUrl, round);
+    const forced = pending !== undefined || warming;
     if (!forced && (content === state.sentContent || content.version === state.sentVersion)) return;
     let prepared: SotwPrepared | undefined;
     const previous = state.sentContent;
-    if (!forced && previous && !isFullStateType(typeUrl)) {
-      // EDS and RDS need not be sent whole: only what changed since the client's content, as
-      // istiod's incremental EDS. A name that appears gets the whole set, as a new subscription.
+    // EDS and RDS need not be sent whole (xDS protocol, "Grouping resources into responses":
+    // only LDS and CDS responses are the state of the world; Envoy and gRPC keep an EDS or RDS
+    // resource a response leaves out). So a push, or a subscription that grew, carries only what
+    // is new or changed since the content this stream was sent, as istiod's incremental EDS.
+    // Not after a NACK (the client did not apply that content) and not when warming, where Envoy
+    // waits for the EDS/RDS of every cluster/listener the CDS/LDS push touched.
+    if (previous && !isFullStateType(typeUrl) && !warming && state.nack === undefined) {
       const diff = diffContent(previous, content);
-      if (!diff.added) {
-        if (diff.changed.length === 0) {
-          // Only removals: the client keeps what it has until CDS/LDS stop referencing it.
-          state.sentContent = content;
-          return;
-        }
-        prepared = changedResponses.get(
-          diff,
-          state.sentSeq,
-          () => new SotwPrepared(typeUrl, content.version, diff.changed),
-        );
+      if (diff.changed.length === 0) {
+        // Only removals: the client keeps what it has until CDS/LDS stop referencing it.
+        state.sentContent = content;
+        return;
       }
+      prepared = changedResponses.get(
+        diff,
+        state.sentSeq,
+        () => new SotwPrepared(typeUrl, content.version, diff.changed),
+      );
     }
     prepared ??= fullResponses.get(
       content,

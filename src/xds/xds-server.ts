@@ -154,7 +154,13 @@ export class XdsServer {
     deps: ConnectionDeps,
   ): Promise<{ server: Server; port: number }> {
     const max = this.options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE;
-    const server = new Server({ 'grpc.max_receive_message_length': max, ...this.options.grpcOptions });
+    const server = new Server({
+      'grpc.max_receive_message_length': max,
+      // Channelz keeps a call tracker and metric recorder per stream: memory at thousands of
+      // proxies, for a debugging interface meshplane does not serve.
+      'grpc.enable_channelz': 0,
+      ...this.options.grpcOptions,
+    });
     server.addService(adsServerDefinition(), this.implementation(deps));
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));

@@ -4,8 +4,20 @@
  * them. We compile-check with real RE2 (`re2-wasm`) and word errors like istiod, which uses Go's
  * RE2-syntax `regexp` package.
  */
-import { RE2 } from 're2-wasm';
+import { createRequire } from 'node:module';
+import type { RE2 as RE2Class } from 're2-wasm';
 import type { StringMatch } from '../../model/istio/common.js';
+
+/**
+ * RE2 is loaded on the first regex checked, not at start: its WebAssembly instance reserves about
+ * 16 MB, which a mesh without regex matches should not pay. The package is CommonJS and loads
+ * synchronously, so validation stays synchronous.
+ */
+let re2Class: typeof RE2Class | undefined;
+function re2(): typeof RE2Class {
+  re2Class ??= (createRequire(import.meta.url)('re2-wasm') as { RE2: typeof RE2Class }).RE2;
+  return re2Class;
+}
 
 /** Envoy's program-size limit is approximated, as istiod does, by a length limit. */
 export const MAX_REGEX_LENGTH = 1024;
@@ -38,6 +50,7 @@ function goWording(re2Message: string): string {
 /** Why `re` does not compile as RE2, or undefined. Never throws. */
 export function re2Error(re: string): string | undefined {
   try {
+    const RE2 = re2();
     new RE2(re, 'u');
     return undefined;
   } catch (e) {

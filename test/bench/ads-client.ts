@@ -22,7 +22,8 @@ import {
   baseNames,
   deltaRefLists,
   deltaRefUnion,
-  sotwNames,
+  MissingNames,
+  sotwNameSet,
   sotwRefs,
   type ParsedResponse,
 } from './response-memo.js';
@@ -46,6 +47,21 @@ export interface ClientEnv {
   share(names: string[]): SharedNames;
   /** Parses a response, once per distinct response in the worker (response-memo.ts). */
   parse(buf: Buffer): ParsedResponse;
+  /**
+   * Runs `fn` after the responses already read in this turn of the event loop. One process
+   * simulates a thousand proxies; ACKing each response before the next client's response is even
+   * read would charge every client with the others' ACK work (tens of kilobytes each in SotW),
+   * which real proxies, each on its own machine, never pay.
+   */
+  defer(fn: () => void): void;
+  /** The bytes of a SotW request without node, shared by clients sending the same one. */
+  sotwRequest(
+    typeUrl: string,
+    version: string,
+    nonce: string,
+    wanted: SharedNames | undefined,
+    build: () => Buffer,
+  ): Buffer;
   onBytes(n: number, typeUrl: string): void;
   onAck(): void;
   /** An unreadable response (counted; the client does not NACK, it is a load generator). */
@@ -63,10 +79,10 @@ interface TypeState {
   acked: boolean;
   /** SotW EDS/RDS: the names currently requested. */
   wanted?: SharedNames;
-  /** Delta EDS/RDS: the names currently subscribed. */
-  subscribed?: Set<string>;
+  /** Delta EDS/RDS: the names currently subscribed (a shared list until it diverges). */
+  subscribed?: SharedNames | Set<string>;
   /** Wanted names not received yet (sync tracking). */
-  missing: Set<string>;
+  missing: MissingNames;
   /** CDS/LDS: resources held (count only matters). */
   count: number;
   /**
@@ -82,7 +98,7 @@ interface TypeState {
 const identity = (b: Buffer): Buffer => b;
 
 function newState(): TypeState {
-  return { version: '', nonce: '', acked: false, missing: new Set(), count: 0 };
+  return { version: '', nonce: '', acked: false, missing: new MissingNames(), count: 0 };
 }
 
 export class AdsClient {
@@ -141,8 +157,9 @@ export class AdsClient {
     this.client?.close();
   }
 
-  private write(buf: Buffer): void {
-    this.call?.write(buf);
+  /** Writes a request built later, in order, after this turn's responses (see `ClientEnv.defer`). */
+  private write(build: () => Buffer): void {
+    this.env.defer(() => this.call?.write(build()));
   }
 
   private nodeField(field: number): Buffer | undefined {
@@ -151,18 +168,24 @@ export class AdsClient {
     return lenField(field, this.env.node);
   }
 
-  /** DiscoveryRequest: version_info 1, node 2, resource_names 3, type_url 4, response_nonce 5. */
+  /**
+   * DiscoveryRequest: version_info 1, node 2, resource_names 3, type_url 4, response_nonce 5.
+   * A SotW ACK repeats the whole subscription; clients that ACK the same response with the same
+   * names send the same bytes, built once per worker (`env.sotwRequest`).
+   */
   private sendSotw(typeUrl: string): void {
     const s = this.types.get(typeUrl)!;
-    this.write(
+    const { version, nonce, wanted } = s;
+    const node = this.nodeField(2);
+    const build = (): Buffer =>
       message(
-        s.version ? lenField(1, s.version) : undefined,
-        this.nodeField(2),
-        s.wanted?.encoded,
+        version ? lenField(1, version) : undefined,
+        node,
+        wanted?.encoded,
         lenField(4, typeUrl),
-        s.nonce ? lenField(5, s.nonce) : undefined,
-      ),
-    );
+        nonce ? lenField(5, nonce) : undefined,
+      );
+    this.write(node ? build : () => this.env.sotwRequest(typeUrl, version, nonce, wanted, build));
   }
 
   /** DeltaDiscoveryRequest: node 1, type_url 2, subscribe 3, unsubscribe 4, response_nonce 6. */
@@ -172,14 +195,11 @@ export class AdsClient {
     unsubscribe: Iterable<string>,
     nonce = '',
   ): void {
-    this.write(
-      message(
-        this.nodeField(1),
-        lenField(2, typeUrl),
-        'encoded' in subscribe ? subscribe.encoded : stringsField(3, subscribe),
-        stringsField(4, unsubscribe),
-        nonce ? lenField(6, nonce) : undefined,
-      ),
+    const node = this.nodeField(1);
+    const subs = 'encoded' in subscribe ? subscribe.encoded : stringsField(3, subscribe);
+    const unsubs = stringsField(4, unsubscribe);
+    this.write(() =>
+      message(node, lenField(2, typeUrl), subs, unsubs, nonce ? lenField(6, nonce) : undefined),
     );
   }
 
@@ -219,15 +239,18 @@ export class AdsClient {
       const ref = this.types.get(refType)!;
       const next = sotwRefs(p, buf, (names) => this.env.share(names));
       if (next !== ref.wanted) {
-        for (const n of next.names) if (!ref.wanted?.set.has(n)) ref.missing.add(n);
-        for (const n of ref.missing) if (!next.set.has(n)) ref.missing.delete(n);
+        if (!ref.wanted) ref.missing.addAll(next);
+        else {
+          for (const n of next.names) if (!ref.wanted.set.has(n)) ref.missing.add(n);
+          ref.missing.retain(next.set);
+        }
         ref.wanted = next;
         ref.acked = false;
         this.sendSotw(refType); // subscription change (carries the last version and nonce)
       }
       return;
     }
-    if (s.missing.size > 0) for (const n of sotwNames(p, buf)) s.missing.delete(n);
+    if (s.missing.size > 0) s.missing.receive(p, sotwNameSet(p, buf));
     this.sendSotw(e.typeUrl); // ACK
   }
 
@@ -262,19 +285,18 @@ export class AdsClient {
       this.sendDelta(e.typeUrl, [], [], e.nonce); // ACK
       const refType = e.typeUrl === CDS ? EDS : RDS;
       const ref = this.types.get(refType)!;
-      const current = (ref.subscribed ??= new Set());
-      if (first && current.size === 0 && s.base === p) {
+      if (first && ref.subscribed === undefined && s.base === p) {
         // The first state of the world: subscribe to everything it references, one shared list.
         const union = deltaRefUnion(p, buf, (names) => this.env.share(names));
         if (union.names.length === 0) return;
-        for (const n of union.names) {
-          current.add(n);
-          ref.missing.add(n);
-        }
+        ref.subscribed = union;
+        ref.missing.addAll(union);
         ref.acked = false;
         this.sendDelta(refType, union, []);
         return;
       }
+      const current = ref.subscribed instanceof Set ? ref.subscribed : new Set(ref.subscribed?.names ?? []);
+      ref.subscribed = current;
       const wanted = new Set<string>();
       const overlay = s.overlay ?? new Map<string, readonly string[] | null>();
       if (s.base) {
@@ -299,7 +321,7 @@ export class AdsClient {
       this.sendDelta(refType, subscribe, unsubscribe);
       return;
     }
-    if (s.missing.size > 0) for (const n of e.names) s.missing.delete(n);
+    if (s.missing.size > 0) s.missing.receive(p, baseNames(p));
     this.sendDelta(e.typeUrl, [], [], e.nonce); // ACK
   }
 
@@ -311,8 +333,14 @@ export class AdsClient {
     const goal = this.env.goal;
     if (!c.acked || !l.acked || c.count < goal.clusters || l.count < goal.listeners) return false;
     if (e.missing.size > 0 || r.missing.size > 0) return false;
-    const edsWanted = this.env.mode === 'sotw' ? (e.wanted?.names.length ?? 0) : (e.subscribed?.size ?? 0);
-    const rdsWanted = this.env.mode === 'sotw' ? (r.wanted?.names.length ?? 0) : (r.subscribed?.size ?? 0);
+    const edsWanted =
+      this.env.mode === 'sotw' ? (e.wanted?.names.length ?? 0) : subscribedCount(e.subscribed);
+    const rdsWanted =
+      this.env.mode === 'sotw' ? (r.wanted?.names.length ?? 0) : subscribedCount(r.subscribed);
     return (edsWanted === 0 || e.acked) && (rdsWanted === 0 || r.acked);
   }
+}
+
+function subscribedCount(s: SharedNames | Set<string> | undefined): number {
+  return s === undefined ? 0 : s instanceof Set ? s.size : s.names.length;
 }

@@ -70,6 +70,36 @@ let armed: Armed | undefined;
 const shared = new Map<string, SharedNames>();
 let memo = new ResponseMemo(true);
 
+/** The last SotW request built per (type, version, nonce, names): identical ACKs share bytes. */
+const sotwRequests = new Map<string, { wanted: SharedNames | undefined; bytes: Buffer }>();
+function sotwRequest(
+  typeUrl: string,
+  version: string,
+  nonce: string,
+  wanted: SharedNames | undefined,
+  build: () => Buffer,
+): Buffer {
+  const key = `${typeUrl}|${version}|${nonce}`;
+  const hit = sotwRequests.get(key);
+  if (hit && hit.wanted === wanted) return hit.bytes;
+  const bytes = build();
+  if (sotwRequests.size > 256) sotwRequests.clear();
+  sotwRequests.set(key, { wanted, bytes });
+  return bytes;
+}
+
+/** Requests deferred to after the responses read in this turn (ClientEnv.defer), in order. */
+let deferred: Array<() => void> = [];
+function defer(fn: () => void): void {
+  if (deferred.length === 0) setImmediate(flushDeferred);
+  deferred.push(fn);
+}
+function flushDeferred(): void {
+  const batch = deferred;
+  deferred = [];
+  for (const fn of batch) fn();
+}
+
 function share(names: string[]): SharedNames {
   const key = names.join('\n');
   let s = shared.get(key);
@@ -197,6 +227,8 @@ process.on('message', (raw) => {
             channelOptions: CHANNEL_OPTIONS,
             share,
             parse: (buf) => memo.parse(buf),
+            defer,
+            sotwRequest,
             onBytes: (n, typeUrl) => {
               counters.bytes += n;
               const t = shortType(typeUrl);

@@ -129,3 +129,75 @@ export function baseNames(p: ParsedResponse): ReadonlySet<string> {
   p.nameSet ??= new Set(p.env.names);
   return p.nameSet;
 }
+
+/** Per distinct response: which shared name lists it covers entirely. */
+const coverage = new WeakMap<ParsedResponse, WeakMap<SharedNames, boolean>>();
+
+function covers(p: ParsedResponse, names: SharedNames, received: ReadonlySet<string>): boolean {
+  let memo = coverage.get(p);
+  if (!memo) coverage.set(p, (memo = new WeakMap()));
+  let all = memo.get(names);
+  if (all === undefined) {
+    all = names.names.every((n) => received.has(n));
+    memo.set(names, all);
+  }
+  return all;
+}
+
+/**
+ * Names a client waits for. Most clients wait for a shared list and receive it whole in one
+ * response: that case keeps a reference and costs one memoized check per distinct response,
+ * instead of a Set of 1,000 names per client and type.
+ */
+export class MissingNames {
+  private shared: SharedNames | undefined;
+  private own = new Set<string>();
+
+  get size(): number {
+    return (this.shared?.names.length ?? 0) + this.own.size;
+  }
+
+  addAll(names: SharedNames): void {
+    if (!this.shared && this.own.size === 0) this.shared = names;
+    else {
+      this.materialize();
+      for (const n of names.names) this.own.add(n);
+    }
+  }
+
+  add(name: string): void {
+    this.materialize();
+    this.own.add(name);
+  }
+
+  delete(name: string): void {
+    this.materialize();
+    this.own.delete(name);
+  }
+
+  /** Keeps only the names in `keep`. */
+  retain(keep: ReadonlySet<string>): void {
+    this.materialize();
+    for (const n of this.own) if (!keep.has(n)) this.own.delete(n);
+  }
+
+  /** A response carrying `received` (the names of `p`) arrived. */
+  receive(p: ParsedResponse, received: ReadonlySet<string>): void {
+    if (this.shared && covers(p, this.shared, received)) this.shared = undefined;
+    if (this.size === 0) return;
+    this.materialize();
+    for (const n of received) this.own.delete(n);
+  }
+
+  private materialize(): void {
+    if (!this.shared) return;
+    for (const n of this.shared.names) this.own.add(n);
+    this.shared = undefined;
+  }
+}
+
+/** SotW: the resource names of an EDS/RDS response as a Set (once per distinct response). */
+export function sotwNameSet(p: ParsedResponse, buf: Buffer): ReadonlySet<string> {
+  p.nameSet ??= new Set(sotwNames(p, buf));
+  return p.nameSet;
+}

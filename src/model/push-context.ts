@@ -93,7 +93,9 @@ export class PushContext {
   ) {}
 
   private readonly scopeMemo = new Map<string, SidecarScope>();
-  private readonly targetMemo = new Map<string, readonly ServiceTarget[]>();
+  private targetIndex:
+    | { readonly revision: number; readonly byAddress: ReadonlyMap<string, readonly ServiceTarget[]> }
+    | undefined;
 
   /**
    * The Sidecar scope of a sidecar proxy (services, VirtualServices and listeners it receives),
@@ -126,20 +128,31 @@ export class PushContext {
    */
   serviceTargets(proxy: Pick<Proxy, 'ipAddresses'>): readonly ServiceTarget[] {
     if (proxy.ipAddresses.length === 0) return [];
-    const key = `${proxy.ipAddresses.join(',')}|${this.endpoints.revision}`;
-    const cached = this.targetMemo.get(key);
-    if (cached) return cached;
-    const ips = new Set(proxy.ipAddresses);
-    const out: ServiceTarget[] = [];
+    const byAddress = this.targetsByAddress();
+    if (proxy.ipAddresses.length === 1) return byAddress.get(proxy.ipAddresses[0]!) ?? [];
+    return proxy.ipAddresses.flatMap((ip) => byAddress.get(ip) ?? []);
+  }
+
+  /**
+   * Every endpoint's service port by address, built once per endpoint revision: thousands of
+   * sidecars each look up their own workload on every push, which a scan of every endpoint per
+   * proxy made quadratic.
+   */
+  private targetsByAddress(): ReadonlyMap<string, readonly ServiceTarget[]> {
+    const revision = this.endpoints.revision;
+    if (this.targetIndex?.revision === revision) return this.targetIndex.byAddress;
+    const byAddress = new Map<string, ServiceTarget[]>();
     for (const service of this.index.services.all()) {
       for (const endpoint of this.endpoints.endpoints(service)) {
-        if (!ips.has(endpoint.address)) continue;
         const port = service.ports.find((p) => p.name === endpoint.servicePortName);
-        if (port) out.push({ service, port, endpoint });
+        if (!port) continue;
+        const list = byAddress.get(endpoint.address);
+        if (list) list.push({ service, port, endpoint });
+        else byAddress.set(endpoint.address, [{ service, port, endpoint }]);
       }
     }
-    this.targetMemo.set(key, out);
-    return out;
+    this.targetIndex = { revision, byAddress };
+    return byAddress;
   }
 
   /** Gateways that select a gateway proxy with these labels, oldest first. */

@@ -46,6 +46,9 @@ export interface XdsResourceSourceStats {
 interface ProxyType {
   readonly generator: Generator | undefined;
   readonly scope: string;
+  /** The PushContext and endpoint revision the scope was read at (`scopeUsesPush` only). */
+  readonly push: PushContext | undefined;
+  readonly revision: number;
   /** Memo group key prefix: type and scope key. */
   readonly group: string;
 }
@@ -77,7 +80,7 @@ export class XdsResourceSource implements ResourceSource {
   private readonly maxEntries: number;
   /** Group key (type, scope, wildcard) → interned subscription → memoized response. */
   private readonly responses = new Map<string, WeakMap<ReadonlySet<string>, ResponseEntry>>();
-  /** Generator and group per proxy and type (a proxy never changes during its stream). */
+  /** Generator and group per proxy and type. */
   private readonly proxies = new WeakMap<Proxy, Map<string, ProxyType>>();
   private edsVersion: { readonly key: string; readonly version: string } | undefined;
   /** How the current PushContext came from the previous one (see `pushed`). */
@@ -102,17 +105,22 @@ export class XdsResourceSource implements ResourceSource {
   }
 
   /**
-   * What a proxy's stream of `typeUrl` needs on every push, computed once per proxy: its
-   * generator and its group key (type, the generator's scope key).
+   * What a proxy's stream of `typeUrl` needs on every push: its generator and its group key
+   * (type, the generator's scope key), computed once per proxy, or once per PushContext and
+   * endpoint revision for generators whose scope reads them (`scopeUsesPush`).
    */
   private perProxy(proxy: Proxy, typeUrl: string): ProxyType {
     let types = this.proxies.get(proxy);
     if (!types) this.proxies.set(proxy, (types = new Map()));
     let t = types.get(typeUrl);
-    if (!t) {
-      const generator = this.generators.get(isProxyless(proxy) ? GRPC_PREFIX + typeUrl : typeUrl);
-      const scope = generator ? generator.scopeKey(proxy) : '';
-      t = { generator, scope, group: `${typeUrl}\n${scope}\n` };
+    const generator = t
+      ? t.generator
+      : this.generators.get(isProxyless(proxy) ? GRPC_PREFIX + typeUrl : typeUrl);
+    const push = generator?.scopeUsesPush ? this.pushContext() : undefined;
+    const revision = push ? push.endpoints.revision : -1;
+    if (!t || t.push !== push || t.revision !== revision) {
+      const scope = generator ? generator.scopeKey(proxy, push) : '';
+      t = { generator, scope, group: `${typeUrl}\n${scope}\n`, push, revision };
       types.set(typeUrl, t);
     }
     return t;

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateConfig, type ConfigSpec } from './config-gen.js';
+import { generateConfig, watchedServices, type ConfigSpec } from './config-gen.js';
 import { FloorServer, type FloorResult } from './floor.js';
 import { LoadGenerator } from './load-generator.js';
 import { MeshplaneProcess, REPO_ROOT } from './meshplane-process.js';
@@ -30,6 +30,8 @@ export interface BenchOptions {
   readonly endpoints: number;
   readonly mode: XdsMode;
   readonly shape: NodeShape;
+  /** Scoped proxies: a Sidecar limits every client's egress to this many services. */
+  readonly scope?: number;
   /** Load-generator processes. */
   readonly workers: number;
   /** Runs of each change scenario (pooled). */
@@ -95,7 +97,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const o = options;
   const progress = o.progress ?? (() => undefined);
   const dir = o.dir ?? (await mkdtemp(join(tmpdir(), 'meshplane-bench-')));
-  const spec: ConfigSpec = { dir, services: o.services, endpoints: o.endpoints };
+  const spec: ConfigSpec = {
+    dir,
+    services: o.services,
+    endpoints: o.endpoints,
+    sidecar: o.shape === 'sidecar',
+    ...(o.scope !== undefined ? { scope: o.scope } : {}),
+  };
   progress(`generating ${o.services} services × ${o.endpoints} endpoints in ${dir}`);
   await generateConfig(spec);
 
@@ -127,7 +135,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       workers: o.workers,
       mode: o.mode,
       shape: o.shape,
-      goal: { clusters: o.services, listeners: o.services },
+      // A proxyless client has a listener per service; a sidecar a few per port.
+      goal: { clusters: watchedServices(spec), listeners: o.shape === 'sidecar' ? 1 : watchedServices(spec) },
       cpuProfDir: o.loadCpuProfDir,
     });
     let rev = 0;
@@ -150,7 +159,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const results: ScenarioResult[] = [storm];
 
     const measured: { scenario: ChangeScenario; result: ScenarioResult }[] = [];
-    for (const scenario of CHANGE_SCENARIOS.filter((s) => o.scenarios.includes(s.name))) {
+    // A service added outside a Sidecar's egress never reaches scoped proxies: nothing to time.
+    const runnable = CHANGE_SCENARIOS.filter(
+      (s) => o.scenarios.includes(s.name) && !(o.scope !== undefined && s === serviceAdded),
+    );
+    for (const scenario of runnable) {
       progress(`${scenario.name}: ${o.repeat} run(s)`);
       const run = await runChange(ctx, scenario, o.repeat);
       const affected = run.convergence.count || 1;

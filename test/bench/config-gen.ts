@@ -18,6 +18,42 @@ export interface ConfigSpec {
   readonly endpoints: number;
   /** Write a VirtualService and a DestinationRule per service (default true). */
   readonly routes?: boolean;
+  /** Envoy-style sidecar nodes (route configs by port) rather than proxyless clients. */
+  readonly sidecar?: boolean;
+  /**
+   * Scoped proxies: a Sidecar resource selecting the bench's workloads limits their egress to the
+   * first `scope` services (Istio's way to cut a proxy's config to what it calls).
+   */
+  readonly scope?: number;
+}
+
+/** Services every client watches: all, or the scoped ones. */
+export function watchedServices(spec: ConfigSpec): number {
+  return spec.scope === undefined ? spec.services : Math.min(spec.scope, spec.services);
+}
+
+/** The route config name a client watches for a host: proxyless per host, a sidecar's per port. */
+export function routeName(spec: ConfigSpec, host: string): string {
+  return spec.sidecar ? String(SERVICE_PORT) : clusterName(host);
+}
+
+function sidecarResource(spec: ConfigSpec): string {
+  const hosts = Array.from(
+    { length: watchedServices(spec) },
+    (_, i) => `        - ./${serviceHost(serviceName(i))}`,
+  );
+  return `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata:
+  name: bench-scope
+  namespace: ${NAMESPACE}
+spec:
+  workloadSelector:
+    labels: { app: bench }
+  egress:
+    - hosts:
+${hosts.join('\n')}
+`;
 }
 
 export function serviceName(i: number): string {
@@ -127,6 +163,7 @@ export async function generateConfig(spec: ConfigSpec): Promise<void> {
     if (writes.length >= 256) await Promise.all(writes.splice(0));
   }
   await Promise.all(writes);
+  if (spec.scope !== undefined) await writeFile(join(spec.dir, 'sidecar.yaml'), sidecarResource(spec));
 }
 
 /** `string address = 2` of a SocketAddress, as it appears in the encoded ClusterLoadAssignment. */
@@ -161,7 +198,7 @@ export function changeRoute(spec: ConfigSpec, i: number, rev: number): Change {
     items: [
       {
         typeUrl: RDS,
-        name: clusterName(serviceHost(name)),
+        name: routeName(spec, serviceHost(name)),
         markerHex: Buffer.from(revTag(rev), 'latin1').toString('hex'),
       },
     ],
@@ -178,8 +215,20 @@ export function addService(spec: ConfigSpec, rev: number): Change {
     items: [
       { typeUrl: CDS, name: clusterName(host) },
       { typeUrl: EDS, name: clusterName(host) },
-      { typeUrl: LDS, name: listenerName(host) },
-      { typeUrl: RDS, name: clusterName(host) },
+      // A sidecar's outbound listener is per port: a new host on a known port changes its
+      // route config, not its listeners.
+      ...(spec.sidecar
+        ? [
+            {
+              typeUrl: RDS,
+              name: routeName(spec, host),
+              markerHex: Buffer.from(host, 'latin1').toString('hex'),
+            },
+          ]
+        : [
+            { typeUrl: LDS, name: listenerName(host) },
+            { typeUrl: RDS, name: clusterName(host) },
+          ]),
     ],
     write: () => writeAtomic(seFile(spec.dir, name), serviceEntry(name, addrs)),
   };

@@ -17,7 +17,7 @@ import { formatReport } from './report.js';
 function usage(): string {
   return [
     'usage: npm run bench -- [--clients N] [--services M] [--endpoints K] [--mode sotw|delta]',
-    '       [--shape proxyless|sidecar] [--workers W] [--repeat R] [--scenarios ' +
+    '       [--shape proxyless|sidecar] [--scope S] [--workers W] [--repeat R] [--scenarios ' +
       CHANGE_SCENARIOS.map((s) => s.name).join(',') +
       ']',
     '       [--floor-rounds F] [--timeout-ms T] [--settle-ms S] [--steady-wait-ms W] [--debounce-ms D] [--log-level L]',
@@ -102,6 +102,9 @@ function parse(argv: string[]): { options: BenchOptions; json: boolean; compare:
         break;
       case '--cpu-prof':
         o['cpuProfDir'] = value();
+        break;
+      case '--scope':
+        o['scope'] = num(flag, value());
         break;
       case '--load-cpu-prof':
         o['loadCpuProfDir'] = value();

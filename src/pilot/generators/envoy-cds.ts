@@ -5,6 +5,7 @@
  * InboundPassthroughCluster and the `inbound|PORT||` clusters of the proxy's own workload. CDS is
  * a wildcard type for Envoy and MOSN; named requests get the named subset. Pure.
  */
+import type { PushContext } from '../../model/push-context.js';
 import type { Proxy } from '../../model/proxy.js';
 import type { PushRequest } from '../../model/push-request.js';
 import { CLUSTER_TYPE } from '../../xds/type-urls.js';
@@ -16,7 +17,13 @@ import {
   buildPassthroughCluster,
 } from '../networking/cluster/build-special-clusters.js';
 import type { ProtoObject } from '../networking/proto-values.js';
-import { allEnvoyClusterRefs, envoyScopeKey, isRouter, sidecarInboundPorts } from './envoy-common.js';
+import {
+  allEnvoyClusterRefs,
+  envoyScopeKey,
+  isRouter,
+  sidecarInboundKey,
+  sidecarInboundPorts,
+} from './envoy-common.js';
 import { fullPushConcerns } from './grpc-common.js';
 import type { GenerateContext, Generator, Resource } from './types.js';
 
@@ -66,8 +73,12 @@ export const envoyClusterGenerator: Generator = {
     return fullPushConcerns(request, new Set());
   },
 
-  /** Inbound clusters depend on the proxy's IP; the scope on namespace and labels. */
-  scopeKey(proxy: Proxy): string {
-    return envoyScopeKey(proxy, { ip: !isRouter(proxy) });
+  /**
+   * Scoping depends on namespace and labels; inbound clusters and listeners on the proxy's own
+   * workload (its inbound ports, found by IP in the endpoints), not on the IP itself.
+   */
+  scopeKey(proxy: Proxy, push?: PushContext): string {
+    return `${envoyScopeKey(proxy)}|${sidecarInboundKey(push, proxy)}`;
   },
+  scopeUsesPush: true,
 };

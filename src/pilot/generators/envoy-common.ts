@@ -45,6 +45,17 @@ export function legacyMatchers(proxy: Proxy): boolean {
  * What an Envoy-style proxy's output depends on besides the PushContext. `parts` adds the IPs
  * (inbound), the locality (EDS priorities).
  */
+/**
+ * A sidecar's own workload as its inbound listeners and clusters see it: the inbound ports,
+ * protocols and targets. Sidecars of one Deployment (different IPs, same ports) share it, so
+ * they share their CDS and LDS (issue 3: keyed by IP, 2,000 sidecars were 2,000 generations).
+ */
+export function sidecarInboundKey(push: PushContext | undefined, proxy: Proxy): string {
+  if (isRouter(proxy)) return '';
+  if (!push) return `ip:${proxy.ipAddresses.join(',')}`;
+  return stableStringify(sidecarInboundPorts(push, proxy));
+}
+
 export function envoyScopeKey(proxy: Proxy, parts: { ip?: boolean; locality?: boolean } = {}): string {
   const key = [
     proxy.type,

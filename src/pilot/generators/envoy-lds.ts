@@ -3,10 +3,11 @@
  * (sidecar-listeners.ts) and Gateway servers for `router~` nodes (gateway-listeners.ts). LDS is a
  * wildcard type for Envoy; named requests get the named subset. Pure.
  */
+import type { PushContext } from '../../model/push-context.js';
 import type { Proxy } from '../../model/proxy.js';
 import type { PushRequest } from '../../model/push-request.js';
 import { LISTENER_TYPE } from '../../xds/type-urls.js';
-import { envoyScopeKey, isRouter } from './envoy-common.js';
+import { envoyScopeKey, isRouter, sidecarInboundKey } from './envoy-common.js';
 import { buildGatewayListeners } from './gateway-listeners.js';
 import { fullPushConcerns } from './grpc-common.js';
 import { buildSidecarListeners } from './sidecar-listeners.js';
@@ -28,8 +29,12 @@ export const envoyListenerGenerator: Generator = {
     return fullPushConcerns(request, IGNORED_KINDS);
   },
 
-  /** Inbound listeners depend on the proxy's IP (its own endpoints); scoping on namespace and labels. */
-  scopeKey(proxy: Proxy): string {
-    return envoyScopeKey(proxy, { ip: !isRouter(proxy) });
+  /**
+   * Scoping depends on namespace and labels; inbound clusters and listeners on the proxy's own
+   * workload (its inbound ports, found by IP in the endpoints), not on the IP itself.
+   */
+  scopeKey(proxy: Proxy, push?: PushContext): string {
+    return `${envoyScopeKey(proxy)}|${sidecarInboundKey(push, proxy)}`;
   },
+  scopeUsesPush: true,
 };

@@ -46,8 +46,12 @@ export interface Generator {
   /**
    * What the output for one resource name depends on beyond the PushContext, as a string key:
    * proxies with equal keys get byte-identical resources, so encodings are shared between them.
+   * `push` is given when the key depends on it (a sidecar's own workload, read from the
+   * endpoints); such generators set `scopeUsesPush`, and the key is then taken again whenever
+   * the PushContext or the endpoints change.
    */
-  scopeKey(proxy: Proxy): string;
+  scopeKey(proxy: Proxy, push?: PushContext): string;
+  readonly scopeUsesPush?: boolean;
 }
 
 /** The explicit generator map: Envoy-style type URL, or `grpc/` + type URL for proxyless. */

@@ -4,12 +4,12 @@
  * p99 within 1.25× the floor, since an endpoint change takes the fast path and is not held by
  * the debounce quiet period.
  */
-import { changeEndpoint } from '../config-gen.js';
+import { changeEndpoint, watchedServices } from '../config-gen.js';
 import type { ChangeScenario } from './context.js';
 
 export const endpointChurn: ChangeScenario = {
   name: 'endpoint-churn',
-  plan: (ctx, rev) => changeEndpoint(ctx.spec, (rev * 7919) % ctx.spec.services, rev),
+  plan: (ctx, rev) => changeEndpoint(ctx.spec, (rev * 7919) % watchedServices(ctx.spec), rev),
   targets: (_ctx, conv, floorP99) =>
     floorP99 === undefined
       ? []

@@ -3,12 +3,12 @@
  * (proxyless `outbound|PORT||HOST`), so every client must receive the new RouteConfiguration.
  * Target (issue 3): p99 ≤ the debounce quiet period + 1.25× the floor.
  */
-import { changeRoute } from '../config-gen.js';
+import { changeRoute, watchedServices } from '../config-gen.js';
 import type { ChangeScenario } from './context.js';
 
 export const routeChange: ChangeScenario = {
   name: 'route-change',
-  plan: (ctx, rev) => changeRoute(ctx.spec, (rev * 7919) % ctx.spec.services, rev),
+  plan: (ctx, rev) => changeRoute(ctx.spec, (rev * 7919) % watchedServices(ctx.spec), rev),
   targets: (ctx, conv, floorP99) => {
     if (floorP99 === undefined) return [];
     const limit = ctx.debounceMs + 1.25 * floorP99;

@@ -133,6 +133,52 @@ describe('Envoy generators', () => {
     );
   });
 
+  it('shares CDS and LDS between sidecars of one workload shape, whatever their IPs', () => {
+    const { push } = buildWorld(
+      parseIstioYaml(
+        `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: web, namespace: default }
+spec:
+  hosts: [web.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{ number: 80, name: http, protocol: HTTP, targetPort: 8080 }]
+  endpoints: [{ address: 10.9.0.11 }, { address: 10.9.0.12 }]
+`,
+        'test',
+      ),
+    );
+    const pod1 = node('10.9.0.11', 'default', { app: 'x' });
+    const pod2 = node('10.9.0.12', 'default', { app: 'x' });
+    const client1 = node('10.9.0.21', 'default', { app: 'x' });
+    const client2 = node('10.9.0.22', 'default', { app: 'x' });
+    for (const g of [envoyClusterGenerator, envoyListenerGenerator]) {
+      expect(g.scopeUsesPush).toBe(true);
+      // Two pods behind the same service port: same inbound, same key.
+      expect(g.scopeKey(pod1, push)).toBe(g.scopeKey(pod2, push));
+      // Two workloads no service selects: nothing inbound, same key.
+      expect(g.scopeKey(client1, push)).toBe(g.scopeKey(client2, push));
+      expect(g.scopeKey(pod1, push)).not.toBe(g.scopeKey(client1, push));
+    }
+    // Equal keys must mean equal output.
+    const watched = { typeUrl: 'x', wildcard: true, names: new Set<string>() };
+    const gen = (p: typeof pod1) =>
+      JSON.stringify(
+        envoyClusterGenerator.generate({ push, proxy: p, watched, request: fullPush('full', 0) }),
+      );
+    expect(gen(pod1)).toBe(gen(pod2));
+    expect(gen(client1)).toBe(gen(client2));
+    expect(gen(pod1)).not.toBe(gen(client1));
+    const lds = (p: typeof pod1) =>
+      JSON.stringify(
+        envoyListenerGenerator.generate({ push, proxy: p, watched, request: fullPush('full', 0) }),
+      );
+    expect(lds(pod1)).toBe(lds(pod2));
+    expect(lds(client1)).toBe(lds(client2));
+  });
+
   it('filters pushes by the kinds each type reads', () => {
     const drOnly = fullPush('config', 0, [{ kind: 'DestinationRule', namespace: 'default', name: 'x' }]);
     const proxy = node('10.9.0.1', 'default', {});

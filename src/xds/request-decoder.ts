@@ -5,8 +5,9 @@
  * every request would cost more than everything else the server does in a connect storm.
  *
  * So the name lists are not decoded per request: an ACK's list is compared, as bytes, with the
- * encoding of the stream's current names (one memcmp); any other list's bytes are hashed
- * (SHA-256, native) and looked up among the lists already seen, which map to the interned Set of
+ * encoding of the stream's current names (one memcmp); any other list is compared with the last
+ * list of the same length (another memcmp: a storm's clients send the same lists), else its bytes
+ * are hashed (SHA-256, native) and looked up among the lists already seen, which map to the interned Set of
  * their names (name-sets.ts). Only a list never seen before is decoded. The plain string fields are read
  * directly; every other field (the node, `error_detail`, `initial_resource_versions`,
  * locators...) is handed to proto-loader's own deserializer, so it reaches the server in exactly
@@ -109,9 +110,47 @@ class RegionNames implements NameSource {
 
 const NO_SOURCE: NameSource = { count: 0, resolve: () => EMPTY_LIST };
 
+/**
+ * The last list seen per byte length, by its bytes: in a connect storm thousands of clients send
+ * the same subscription, and comparing it with the previous one (a memcmp) is several times
+ * cheaper than hashing it. Weak: a list nobody holds any more is dropped.
+ */
+const recentByLength = new Map<
+  number,
+  {
+    readonly bytes: Buffer;
+    readonly list: WeakRef<ReadonlySet<string>>;
+    readonly wildcard: boolean;
+    readonly count: number;
+  }
+>();
+const RECENT_MAX = 256;
+
 function listOf(buf: Buffer, occ: Occurrences | undefined): NameList {
   if (!occ || occ.count === 0) return EMPTY_LIST;
   if (occ.count <= SMALL_LIST) return decodeList(buf, occ);
+  const single = occ.runs.length === 2;
+  if (single) {
+    const bytes = buf.subarray(occ.runs[0]!, occ.runs[1]!);
+    const recent = recentByLength.get(bytes.length);
+    const names = recent?.list.deref();
+    if (recent && names && recent.count === occ.count && recent.bytes.equals(bytes))
+      return { names, wildcard: recent.wildcard, count: recent.count };
+    const list = hashedList(buf, occ);
+    if (recentByLength.size >= RECENT_MAX) recentByLength.clear();
+    recentByLength.set(bytes.length, {
+      bytes: Buffer.from(bytes),
+      list: new WeakRef(list.names),
+      wildcard: list.wildcard,
+      count: list.count,
+    });
+    return list;
+  }
+  return hashedList(buf, occ);
+}
+
+/** Looks a list up by the SHA-256 of its bytes; decodes it only the first time. */
+function hashedList(buf: Buffer, occ: Occurrences): NameList {
   const hash = createHash('sha256');
   for (let i = 0; i < occ.runs.length; i += 2) hash.update(buf.subarray(occ.runs[i]!, occ.runs[i + 1]!));
   const digest = hash.digest('base64');

@@ -128,6 +128,19 @@ describe('request decoder', () => {
     expect(list.names.size).toBe(49);
   });
 
+  it('SotW: a list of the same length but other bytes is not taken for the last one seen', () => {
+    const a = names.map((n) => n.replace('svc-', 'sva-'));
+    const b = names.map((n) => n.replace('svc-', 'svb-'));
+    const first = sotw({ resource_names: a, type_url: ENDPOINT_TYPE }).resource_names_source!.resolve();
+    // Same length, no hint: without the byte comparison this would resolve to `a`'s Set.
+    const second = sotw({ resource_names: b, type_url: ENDPOINT_TYPE }).resource_names_source!.resolve();
+    expect(second.names).not.toBe(first.names);
+    expect([...second.names].sort()).toEqual([...b].sort());
+    // Another client sending `b` again shares the Set.
+    const again = sotw({ resource_names: b, type_url: ENDPOINT_TYPE }).resource_names_source!.resolve();
+    expect(again.names).toBe(second.names);
+  });
+
   it('SotW: `*` and small lists; absent names stay absent', () => {
     const wild = sotw({
       resource_names: ['*', 'a'],

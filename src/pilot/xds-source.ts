@@ -19,11 +19,10 @@ import type { PushContext } from '../model/push-context.js';
 import type { PushRequest } from '../model/push-request.js';
 import { contentHash } from '../util/hash.js';
 import { internNames } from '../xds/name-sets.js';
-import { messageType } from '../xds/proto.js';
 import type { EncodedResource, GenerateResult, ResourceSource, WatchedResource } from '../xds/source.js';
 import { ENDPOINT_TYPE } from '../xds/type-urls.js';
 import { parseClusterName } from './networking/naming.js';
-import { BoundedMemo } from './bounded-memo.js';
+import { ResourceEncoder } from './resource-encoder.js';
 import { GRPC_PREFIX, type Generator, type GeneratorMap, type ResourceFilter } from './generators/types.js';
 
 export interface XdsResourceSourceOptions {
@@ -74,10 +73,7 @@ interface ResponseEntry {
 export class XdsResourceSource implements ResourceSource {
   private readonly generators: GeneratorMap;
   private readonly pushContext: () => PushContext;
-  private readonly encodedMemo: BoundedMemo<EncodedResource>;
-  /** The last encoding of each (type, scope, name), with its message as JSON. */
-  private readonly lastEncoded = new Map<string, { json: string; encoded: EncodedResource }>();
-  private readonly maxEntries: number;
+  private readonly encoder: ResourceEncoder;
   /** Group key (type, scope, wildcard) → interned subscription → memoized response. */
   private readonly responses = new Map<string, WeakMap<ReadonlySet<string>, ResponseEntry>>();
   /** Generator and group per proxy and type. */
@@ -87,16 +83,13 @@ export class XdsResourceSource implements ResourceSource {
   private transition: Transition | undefined;
   private currentVersion: string | undefined;
   private previousVersion: string | undefined;
-  private encodedCount = 0;
-  private reusedCount = 0;
   private responsesReused = 0;
   private responsesRefreshed = 0;
 
   constructor(options: XdsResourceSourceOptions) {
     this.generators = options.generators;
     this.pushContext = options.pushContext;
-    this.maxEntries = options.maxEntries ?? 50_000;
-    this.encodedMemo = new BoundedMemo(this.maxEntries);
+    this.encoder = new ResourceEncoder(options.maxEntries ?? 50_000);
   }
 
   /** The generator serving `typeUrl` to `proxy`: `grpc/` entries for proxyless clients. */
@@ -228,18 +221,16 @@ export class XdsResourceSource implements ResourceSource {
     if (stale.size === 0) {
       return { pushVersion: push.version, revision, result: { ...entry.result, pushVersion }, hosts };
     }
-    const fresh = new Map<string, EncodedResource>();
-    const only: WatchedResource = { typeUrl: watched.typeUrl, wildcard: false, names: stale };
-    for (const r of generator.generate({ push, proxy, watched: only, request }))
-      fresh.set(r.name, this.encode(push, watched.typeUrl, scope, r.name, r.message, true));
-    const resources: EncodedResource[] = [];
-    for (const r of entry.result.resources) {
-      if (!stale.has(r.name)) resources.push(r);
-      else {
-        const f = fresh.get(r.name);
-        if (f) resources.push(f);
-      }
-    }
+    const resources = this.regenerate(
+      entry.result.resources,
+      stale,
+      generator,
+      push,
+      proxy,
+      watched,
+      request,
+      scope,
+    );
     return { pushVersion: push.version, revision, result: { resources, pushVersion }, hosts };
   }
 
@@ -280,12 +271,32 @@ export class XdsResourceSource implements ResourceSource {
       result: { resources, pushVersion: push.version },
     });
     if (stale.size === 0) return result(entry.result.resources);
+    return result(
+      this.regenerate(entry.result.resources, stale, generator, push, proxy, watched, request, scope),
+    );
+  }
+
+  /**
+   * `previous` with the `stale` names generated again (in place, dropped if they generate
+   * nothing now); names that generated nothing before are added in the generators' sorted order.
+   */
+  private regenerate(
+    previous: readonly EncodedResource[],
+    stale: ReadonlySet<string>,
+    generator: Generator,
+    push: PushContext,
+    proxy: Proxy,
+    watched: WatchedResource,
+    request: PushRequest,
+    scope: string,
+  ): EncodedResource[] {
+    const isEds = watched.typeUrl === ENDPOINT_TYPE;
     const fresh = new Map<string, EncodedResource>();
     const only: WatchedResource = { typeUrl: watched.typeUrl, wildcard: false, names: stale };
     for (const r of generator.generate({ push, proxy, watched: only, request }))
-      fresh.set(r.name, this.encode(push, watched.typeUrl, scope, r.name, r.message, false));
+      fresh.set(r.name, this.encode(push, watched.typeUrl, scope, r.name, r.message, isEds));
     const resources: EncodedResource[] = [];
-    for (const r of entry.result.resources) {
+    for (const r of previous) {
       if (!stale.has(r.name)) resources.push(r);
       else {
         const f = fresh.get(r.name);
@@ -293,10 +304,9 @@ export class XdsResourceSource implements ResourceSource {
         fresh.delete(r.name);
       }
     }
-    if (fresh.size === 0) return result(resources);
-    // Names that generated nothing before: keep the generators' sorted order.
+    if (fresh.size === 0) return resources;
     resources.push(...fresh.values());
-    return result(resources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+    return resources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** The version a result is labelled with: EDS also depends on the endpoints. */
@@ -310,11 +320,11 @@ export class XdsResourceSource implements ResourceSource {
 
   stats(): XdsResourceSourceStats {
     return {
-      encoded: this.encodedCount,
-      reused: this.reusedCount,
+      encoded: this.encoder.encodedCount,
+      reused: this.encoder.reusedCount,
       responsesReused: this.responsesReused,
       responsesRefreshed: this.responsesRefreshed,
-      entries: this.encodedMemo.size,
+      entries: this.encoder.size,
     };
   }
 
@@ -326,38 +336,7 @@ export class XdsResourceSource implements ResourceSource {
     message: Record<string, unknown>,
     isEds: boolean,
   ): EncodedResource {
-    const hostname = isEds ? (parseClusterName(name)?.hostname ?? '') : '';
-    const endpointVersion = isEds ? push.endpoints.hostnameVersion(hostname) : '';
-    const key = [push.version, endpointVersion, typeUrl, scope, name].join('\n');
-    const cached = this.encodedMemo.get(key);
-    if (cached) {
-      this.reusedCount++;
-      return cached;
-    }
-    // A new push version regenerates every resource of the types it concerns, most of them
-    // unchanged: the same message (compared as JSON, far cheaper than protobuf encoding) keeps
-    // its encoding, so its bytes, version and identity survive the push.
-    const json = JSON.stringify(message);
-    const nameKey = `${typeUrl}\n${scope}\n${name}`;
-    const last = this.lastEncoded.get(nameKey);
-    if (last && last.json === json) {
-      this.encodedMemo.set(key, push.version, last.encoded);
-      this.reusedCount++;
-      return last.encoded;
-    }
-    const type = messageType(typeUrl);
-    const value = type.encode(type.fromObject(message)).finish();
-    const encoded: EncodedResource = { name, version: contentHash(value), typeUrl, value };
-    this.encodedMemo.set(key, push.version, encoded);
-    this.lastEncoded.delete(nameKey);
-    this.lastEncoded.set(nameKey, { json, encoded });
-    while (this.lastEncoded.size > this.maxEntries) {
-      const oldest = this.lastEncoded.keys().next().value;
-      if (oldest === undefined) break;
-      this.lastEncoded.delete(oldest);
-    }
-    this.encodedCount++;
-    return encoded;
+    return this.encoder.encode(push, typeUrl, scope, name, message, isEds);
   }
 
   /** On a new push version, forget everything older than the previous one. */
@@ -366,6 +345,6 @@ export class XdsResourceSource implements ResourceSource {
     this.previousVersion = this.currentVersion;
     this.currentVersion = version;
     const keep = new Set([version, ...(this.previousVersion ? [this.previousVersion] : [])]);
-    this.encodedMemo.retain(keep);
+    this.encoder.retain(keep);
   }
 }

@@ -80,3 +80,20 @@ export function installGrpcTuning(): { zeroCopy: boolean; decoder: boolean } {
 }
 
 const NO_FLAG = Buffer.alloc(1);
+
+/**
+ * 3. Larger HTTP/2 frames and windows toward the server. A SotW ACK repeats the whole
+ *    subscription (45 KB for 1,000 EDS names); at HTTP/2's default 16 KiB frames it arrives as
+ *    three DATA frames, each a trip through nghttp2 and the stream machinery, and 2,000 of them
+ *    follow every push. Advertising 1 MiB frames and a 1 MiB initial window lets a client send
+ *    it as one frame without waiting for a WINDOW_UPDATE (Envoy's own defaults are larger still:
+ *    256 MiB stream windows). grpc-js builds its HTTP/2 server options in the constructor and
+ *    reads them when binding, so this must run before `bindAsync`. Returns whether it applied.
+ */
+export function raiseHttp2Limits(server: object): boolean {
+  const holder = server as { commonServerOptions?: { settings?: Record<string, number> } };
+  const options = holder.commonServerOptions;
+  if (!options || typeof options !== 'object') return false;
+  options.settings = { ...options.settings, maxFrameSize: 1 << 20, initialWindowSize: 1 << 20 };
+  return true;
+}

@@ -31,7 +31,7 @@ import type { PreparedResponse } from './prepared-response.js';
 import { SotwConnection } from './sotw-connection.js';
 import type { ResourceSource } from './source.js';
 import { nodeFromMessage } from './struct.js';
-import { installGrpcTuning } from './grpc-tuning.js';
+import { installGrpcTuning, raiseHttp2Limits } from './grpc-tuning.js';
 import { isWildcardType } from './type-state.js';
 
 export interface XdsServerOptions {
@@ -161,6 +161,7 @@ export class XdsServer {
       'grpc.enable_channelz': 0,
       ...this.options.grpcOptions,
     });
+    if (!raiseHttp2Limits(server)) this.log.debug('grpc-js HTTP/2 settings not adjustable; defaults kept');
     server.addService(adsServerDefinition(), this.implementation(deps));
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));

@@ -1,6 +1,6 @@
 /**
- * Two adjustments to @grpc/grpc-js's server internals that decide the cost of a push to thousands
- * of streams (design §5, issue 3). Both reach into grpc-js's build (private API), so both are
+ * Adjustments to @grpc/grpc-js's server internals that decide the cost of a push to thousands
+ * of streams (design §5, issue 3). All reach into grpc-js's build (private API), so all are
  * feature-detected: if a class or method is not where it was in 1.14, that adjustment is skipped
  * and grpc-js behaves as shipped, which is correct, only slower or larger.
  *

@@ -27,13 +27,14 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { fileStamp, listTree, pathKind, YAML_FILE, type Listing } from './directory-tree.js';
-import { configKey, describeConfig, type Config } from '../../model/config.js';
+import { configKey, type Config } from '../../model/config.js';
 import { contentHash } from '../../util/hash.js';
 import type { Logger } from '../../util/log.js';
 import type { ValidationMetrics } from '../../util/metrics.js';
 import type { ConfigId, ConfigStore } from '../config-store.js';
 import { formatConfigError, type ConfigError } from '../validation/result.js';
 import { configIdOf, readFileResources } from './file-resources.js';
+import { FileOwnership } from './file-ownership.js';
 
 export interface DirectorySourceOptions {
   readonly dir: string;
@@ -74,8 +75,13 @@ export class DirectorySource {
   private readonly metrics: ValidationMetrics | undefined;
   private readonly files = new Map<string, FileState>();
   /** What this source has written to the store, by key. */
-  private served = new Map<string, Config>();
-  private duplicates: ConfigError[] = [];
+  private readonly served = new Map<string, Config>();
+  /** Which file serves each key. */
+  private readonly ownership = new FileOwnership();
+  /** Current duplicate reports, by key. */
+  private readonly duplicates = new Map<string, ConfigError[]>();
+  /** Keys whose owner or content may have changed since the last reconcile. */
+  private affected = new Set<string>();
   /** Directory → its watcher and the inode it watches (a directory replaced under the same name needs a new one). */
   private readonly watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
   private readonly renameSettleMs: number;
@@ -128,7 +134,10 @@ export class DirectorySource {
 
   /** Current rejected files and resources (syntax, validation, duplicates), sorted by file. */
   errors(): readonly ConfigError[] {
-    const all = [...[...this.files.values()].flatMap((f) => f.errors), ...this.duplicates];
+    const all = [
+      ...[...this.files.values()].flatMap((f) => f.errors),
+      ...[...this.duplicates.values()].flat(),
+    ];
     if (this.dirError) all.push({ source: this.dir, path: '', message: this.dirError });
     return all.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   }
@@ -200,6 +209,7 @@ export class DirectorySource {
     for (const file of [...this.files.keys()]) {
       if (!present.has(file)) {
         this.files.delete(file);
+        this.track(this.ownership.setFile(file, undefined));
         this.log.info({ file }, 'config file removed');
       }
     }
@@ -222,8 +232,10 @@ export class DirectorySource {
       const kind = await pathKind(path);
       if (kind === 'dir') return this.sync(false);
       if (kind === 'missing') {
-        if (this.files.delete(path)) this.log.info({ file: path }, 'config file removed');
-        else if ([...this.files.keys()].some((f) => f.startsWith(`${path}${sep}`))) return this.sync(false);
+        if (this.files.delete(path)) {
+          this.track(this.ownership.setFile(path, undefined));
+          this.log.info({ file: path }, 'config file removed');
+        } else if ([...this.files.keys()].some((f) => f.startsWith(`${path}${sep}`))) return this.sync(false);
         continue;
       }
       if (kind === 'file' && YAML_FILE.test(path)) await this.loadFile(path, (await fileStamp(path)) ?? '');
@@ -268,6 +280,7 @@ export class DirectorySource {
 
     const result = readFileResources(text, file, state.good);
     state.good = new Map(result.good);
+    this.track(this.ownership.setFile(file, state.good));
     state.errors = [...result.errors];
     for (const v of result.verdicts) {
       if (v.failure) this.metrics?.validationFailed(v.resource, v.failure);
@@ -292,40 +305,37 @@ export class DirectorySource {
     if (hadErrors && result.errors.length === 0) this.log.info({ file }, 'config file valid again');
   }
 
-  /** First file in sorted order wins a key; writes the difference to the store in one batch. */
-  private reconcile(): void {
-    const desired = new Map<string, Config>();
-    const owner = new Map<string, string>();
-    const duplicates: ConfigError[] = [];
-    for (const file of [...this.files.keys()].sort()) {
-      for (const [key, config] of this.files.get(file)!.good) {
-        const first = owner.get(key);
-        if (first !== undefined) {
-          duplicates.push({
-            source: file,
-            ref: configIdOf(config),
-            path: 'metadata.name',
-            message: `${describeConfig(config.meta)} is already defined in ${first}; ignored here (the first file in sorted order wins)`,
-          });
-          continue;
-        }
-        owner.set(key, file);
-        desired.set(key, config);
-      }
-    }
-    const before = new Set(this.duplicates.map((d) => `${d.source}|${d.message}`));
-    for (const d of duplicates) {
-      if (!before.has(`${d.source}|${d.message}`)) this.log.error({ file: d.source }, formatConfigError(d));
-    }
-    this.duplicates = duplicates;
+  private track(keys: readonly string[]): void {
+    for (const k of keys) this.affected.add(k);
+  }
 
+  /**
+   * Writes the difference for the keys touched since the last call to the store in one batch;
+   * the first file in sorted order wins a key, the others are reported once.
+   */
+  private reconcile(): void {
+    const keys = this.affected;
+    this.affected = new Set();
     const upserts: Config[] = [];
     const deletes: ConfigId[] = [];
-    for (const [key, config] of desired) if (this.served.get(key) !== config) upserts.push(config);
-    for (const [key, config] of this.served) {
-      if (!desired.has(key)) deletes.push(configIdOf(config));
+    for (const key of keys) {
+      const winner = this.ownership.winner(key);
+      const served = this.served.get(key);
+      if (winner && winner !== served) {
+        upserts.push(winner);
+        this.served.set(key, winner);
+      } else if (!winner && served) {
+        deletes.push(configIdOf(served));
+        this.served.delete(key);
+      }
+      const before = new Set((this.duplicates.get(key) ?? []).map((d) => `${d.source}|${d.message}`));
+      const now = this.ownership.duplicates(key);
+      for (const d of now) {
+        if (!before.has(`${d.source}|${d.message}`)) this.log.error({ file: d.source }, formatConfigError(d));
+      }
+      if (now.length > 0) this.duplicates.set(key, now);
+      else this.duplicates.delete(key);
     }
-    this.served = desired;
     if (upserts.length > 0 || deletes.length > 0) this.store.applyBatch({ upserts, deletes });
   }
 

@@ -5,6 +5,7 @@
  * update"). LDS and CDS are always sent whole; EDS and RDS responses carry only the resources
  * that are new or changed for the stream. Responses are prepared once and shared by every stream of a group.
  */
+import { isProxyless } from '../model/proxy.js';
 import type { PushRequest } from '../model/push-request.js';
 import type { DiscoveryRequest } from './ads-messages.js';
 import { XdsConnection } from './connection.js';
@@ -67,6 +68,10 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
   }
 
   protected forcedByRound(typeUrl: string, round: Round): boolean {
+    // Proxyless gRPC does not warm: its EDS and RDS watches outlive a Cluster or Listener update
+    // (gRFC A27), so resending every unchanged ClusterLoadAssignment and RouteConfiguration after
+    // a CDS or LDS push (hundreds of kilobytes per client at a thousand services) buys nothing.
+    if (this.proxy && isProxyless(this.proxy)) return false;
     const parent = WARMED_BY.get(typeUrl);
     if (!round.push || !parent || !round.sent.has(parent)) return false;
     // A NACKed set stays unsent until it changes, warming or not.

@@ -282,6 +282,30 @@ describe('ADS protocol', () => {
     expect(e2.version_info).toBe(e.version_info);
   });
 
+  it('SotW: a proxyless client is not sent unchanged EDS after a cluster change (no warming)', async () => {
+    const s = open();
+    const grpcNode = {
+      ...NODE,
+      id: 'sidecar~10.0.0.7~grpc-1.default~default.svc.cluster.local',
+      metadata: { fields: { ...NODE.metadata.fields, GENERATOR: { stringValue: 'grpc' } } },
+    };
+    s.send({ node: grpcNode, type_url: CLUSTER_TYPE });
+    const c = await s.next();
+    s.send({ type_url: CLUSTER_TYPE, response_nonce: c.nonce, version_info: c.version_info });
+    s.send({ type_url: ENDPOINT_TYPE, resource_names: ['c1'] });
+    const e = await s.next();
+    s.send({
+      type_url: ENDPOINT_TYPE,
+      resource_names: ['c1'],
+      response_nonce: e.nonce,
+      version_info: e.version_info,
+    });
+    source.set(CLUSTER_TYPE, 'c1', 'v8');
+    server.push(fullPush('config', Date.now()));
+    expect((await s.next()).type_url).toBe(CLUSTER_TYPE);
+    await s.expectNone();
+  });
+
   it('encodes once: two streams receive the very same resource bytes', async () => {
     const before = source.encodes;
     const a = open();

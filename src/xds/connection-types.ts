@@ -134,4 +134,9 @@ export interface Round {
   readonly push: boolean;
   readonly sent: Set<string>;
   readonly deferred: Array<() => Promise<void>>;
+  /**
+   * SotW full-state types sent in this round: the names that were new or changed, or `'all'`
+   * when the stream had nothing before (warming then covers every child resource).
+   */
+  readonly changed: Map<string, ReadonlySet<string> | 'all'>;
 }

@@ -223,7 +223,7 @@ export abstract class XdsConnection<
   private async round(push: PushRequest | undefined, pending: Map<string, Pending>): Promise<void> {
     const proxy = this.proxy;
     if (!proxy) return;
-    const round: Round = { push: push !== undefined, sent: new Set(), deferred: [] };
+    const round: Round = { push: push !== undefined, sent: new Set(), deferred: [], changed: new Map() };
     const candidates = new Set(pending.keys());
     for (const t of this.types.keys()) candidates.add(t);
     for (const typeUrl of inPushOrder(candidates)) {

@@ -11,6 +11,7 @@ import type { DiscoveryRequest } from './ads-messages.js';
 import { XdsConnection } from './connection.js';
 import type { Pending, Round } from './connection-types.js';
 import { contentOf, diffContent, type ContentDiff, type TypeContent } from './content.js';
+import type { EncodedResource } from './source.js';
 import { PreparedCache, SotwPrepared } from './prepared-response.js';
 import { shouldRespondSotw } from './should-respond.js';
 import { isFullStateType, newTypeState, type TypeState } from './type-state.js';
@@ -29,6 +30,41 @@ const WARMED_BY: ReadonlyMap<string, string> = new Map([
 const fullResponses = new PreparedCache<TypeContent, SotwPrepared>();
 /** Changed-only responses (EDS, RDS), shared by the streams that held the same content. */
 const changedResponses = new PreparedCache<ContentDiff, SotwPrepared>();
+
+/** Names new or changed in a diff (memoized per diff, so shared by the streams of a group). */
+const changedNameSets = new WeakMap<ContentDiff, ReadonlySet<string>>();
+function changedNames(diff: ContentDiff): ReadonlySet<string> {
+  let names = changedNameSets.get(diff);
+  if (!names) changedNameSets.set(diff, (names = new Set(diff.changed.map((r) => r.name))));
+  return names;
+}
+
+/** The diff plus the unchanged resources named in `warm`, sorted by name. */
+function withWarmed(diff: ContentDiff, content: TypeContent, warm: ReadonlySet<string>): EncodedResource[] {
+  const out = new Map(diff.changed.map((r) => [r.name, r] as const));
+  for (const name of warm) {
+    const r = content.byName.get(name);
+    if (r && !out.has(name)) out.set(name, r);
+  }
+  return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Warming responses, shared by the streams that held the same content and warm the same names. */
+const warmedCache = new WeakMap<ContentDiff, WeakMap<ReadonlySet<string>, SotwPrepared>>();
+function warmedResponses(
+  diff: ContentDiff,
+  warm: ReadonlySet<string>,
+  afterSeq: number,
+  build: () => SotwPrepared,
+): SotwPrepared {
+  let byWarm = warmedCache.get(diff);
+  if (!byWarm) warmedCache.set(diff, (byWarm = new WeakMap()));
+  const hit = byWarm.get(warm);
+  if (hit && hit.seq > afterSeq) return hit;
+  const fresh = build();
+  byWarm.set(warm, fresh);
+  return fresh;
+}
 
 export class SotwConnection extends XdsConnection<DiscoveryRequest> {
   protected handleRequest(req: DiscoveryRequest, typeUrl: string): void {
@@ -78,6 +114,13 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
     return this.types.get(typeUrl)?.nack === undefined;
   }
 
+  /** The EDS names to warm after this round's CDS push (only EDS: its names are cluster names). */
+  private warmedNames(typeUrl: string, round: Round): ReadonlySet<string> | undefined {
+    if (typeUrl !== ENDPOINT_TYPE) return undefined;
+    const changed = round.changed.get(CLUSTER_TYPE);
+    return changed === 'all' ? undefined : changed;
+  }
+
   protected async respond(
     state: TypeState,
     pending: Pending | undefined,
@@ -94,6 +137,13 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
       return;
     }
     const content = contentOf(generated, typeUrl, state.subscription);
+    if (isFullStateType(typeUrl))
+      round.changed.set(
+        typeUrl,
+        state.sentContent && state.nack === undefined
+          ? changedNames(diffContent(state.sentContent, content))
+          : 'all',
+      );
     const warming = this.forcedByRound(typeUrl, round);
     const forced = pending !== undefined || warming;
     if (!forced && (content === state.sentContent || content.version === state.sentVersion)) return;
@@ -103,20 +153,31 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
     // only LDS and CDS responses are the state of the world; Envoy and gRPC keep an EDS or RDS
     // resource a response leaves out). So a push, or a subscription that grew, carries only what
     // is new or changed since the content this stream was sent, as istiod's incremental EDS.
-    // Not after a NACK (the client did not apply that content) and not when warming, where Envoy
-    // waits for the EDS/RDS of every cluster/listener the CDS/LDS push touched.
-    if (previous && !isFullStateType(typeUrl) && !warming && state.nack === undefined) {
+    // Not after a NACK (the client did not apply that content). When warming, Envoy waits for
+    // the EDS of every cluster the CDS push added or changed (EDS names are cluster names), so
+    // those are added; RDS after LDS is sent whole (a listener names its route config inside).
+    const warm = warming ? this.warmedNames(typeUrl, round) : undefined;
+    if (previous && !isFullStateType(typeUrl) && state.nack === undefined && (!warming || warm)) {
       const diff = diffContent(previous, content);
-      if (diff.changed.length === 0) {
-        // Only removals: the client keeps what it has until CDS/LDS stop referencing it.
+      const resources = warm ? withWarmed(diff, content, warm) : diff.changed;
+      if (resources.length === 0) {
+        // Only removals (and nothing to warm): the client keeps what it has until CDS/LDS stop
+        // referencing it.
         state.sentContent = content;
         return;
       }
-      prepared = changedResponses.get(
-        diff,
-        state.sentSeq,
-        () => new SotwPrepared(typeUrl, content.version, diff.changed),
-      );
+      prepared = warm
+        ? warmedResponses(
+            diff,
+            warm,
+            state.sentSeq,
+            () => new SotwPrepared(typeUrl, content.version, resources),
+          )
+        : changedResponses.get(
+            diff,
+            state.sentSeq,
+            () => new SotwPrepared(typeUrl, content.version, resources),
+          );
     }
     prepared ??= fullResponses.get(
       content,

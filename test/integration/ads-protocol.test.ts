@@ -282,6 +282,30 @@ describe('ADS protocol', () => {
     expect(e2.version_info).toBe(e.version_info);
   });
 
+  it('SotW: warming resends the EDS of the clusters the CDS push changed, not the others', async () => {
+    source.set(CLUSTER_TYPE, 'c2', 'v1');
+    const s = open();
+    s.send({ node: NODE, type_url: CLUSTER_TYPE });
+    const c = await s.next();
+    s.send({ type_url: CLUSTER_TYPE, response_nonce: c.nonce, version_info: c.version_info });
+    s.send({ type_url: ENDPOINT_TYPE, resource_names: ['c1', 'c2'] });
+    const e = await s.next();
+    expect(names(e)).toEqual(['c1', 'c2']);
+    s.send({
+      type_url: ENDPOINT_TYPE,
+      resource_names: ['c1', 'c2'],
+      response_nonce: e.nonce,
+      version_info: e.version_info,
+    });
+    source.set(CLUSTER_TYPE, 'c2', 'v2');
+    server.push(fullPush('config', Date.now()));
+    expect((await s.next()).type_url).toBe(CLUSTER_TYPE);
+    const e2 = await s.next();
+    expect(e2.type_url).toBe(ENDPOINT_TYPE);
+    expect(names(e2)).toEqual(['c2']);
+    expect(e2.version_info).toBe(e.version_info);
+  });
+
   it('SotW: a proxyless client is not sent unchanged EDS after a cluster change (no warming)', async () => {
     const s = open();
     const grpcNode = {

@@ -45,6 +45,7 @@ export class ComponentServer {
             webhookCert: o.webhookCert,
             webhookKey: o.webhookKey,
             webhookService: o.webhookService,
+            caSecretNamespace: o.caSecretNamespace,
             domainSuffix: o.domainSuffix,
             logger,
             metrics: this.metrics,

@@ -78,9 +78,15 @@ export class Discovery {
       webhookCert: opts.webhookCert,
       webhookKey: opts.webhookKey,
       webhookService: opts.webhookService,
+      caSecretNamespace: opts.caSecretNamespace,
       domainSuffix: opts.domainSuffix,
       logger,
       metrics: this.metrics,
+      // Issue 8: replicas agree on `Reconciled` through reports and a leader Lease.
+      replicaId: opts.replicaId,
+      statusNamespace: opts.statusNamespace,
+      statusReportTtlMs: opts.statusReportTtlMs,
+      leaderLeaseDurationMs: opts.leaderLeaseDurationMs,
     });
     const mcpPort = await this.galley.start();
     this.pilot = new McpPilot({

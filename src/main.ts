@@ -9,6 +9,7 @@ import { runValidate } from './galley/validate-command.js';
 import { parseArgs } from './options.js';
 import { runProxyStatus } from './proxy-status-command.js';
 import { configureLogger } from './util/log.js';
+import { hostname } from 'node:os';
 
 /** How far past --drain-duration a shutdown may run (closing sockets, flushing) before exit(1). */
 const FORCE_EXIT_MARGIN_MS = 5_000;
@@ -19,7 +20,19 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`meshplane: ${parsed.error}\n`);
     return 2;
   }
-  const options = parsed.options;
+  // Issue 8: a replica's id defaults to its pod name (Deployment pods get it as HOSTNAME).
+  const options =
+    parsed.options.command === 'discovery' && !parsed.options.replicaId
+      ? {
+          ...parsed.options,
+          replicaId: (
+            process.env['POD_NAME'] ||
+            process.env['HOSTNAME'] ||
+            // Several processes on one machine must not share an id.
+            `${hostname()}-${process.pid}`
+          ).toLowerCase(),
+        }
+      : parsed.options;
   if (options.command === 'validate') {
     return runValidate(options.files, (line) => process.stdout.write(`${line}\n`));
   }

@@ -77,8 +77,19 @@ const security = {
   tlsKey: z.string().optional(),
   /** CA bundle a client certificate must chain to; unset: the mesh CA. */
   tlsClientCa: z.string().optional(),
-  /** Where the mesh CA is kept (`ca-cert.pem`, `ca-key.pem`), generated there once if absent. */
-  caDir: z.string().min(1).default('./var/meshplane-ca'),
+  /**
+   * Where the mesh CA is kept (`ca-cert.pem`, `ca-key.pem`), generated there once if absent.
+   * Unset: against Kubernetes, the Secret `meshplane-ca` (below); else `./var/meshplane-ca`.
+   */
+  caDir: z.string().min(1).optional(),
+  /**
+   * Namespace of the Secrets `meshplane-ca` and `meshplane-webhook-ca` that hold the CAs every
+   * replica shares when meshplane runs against Kubernetes (created by the first replica).
+   */
+  caSecretNamespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a namespace name')
+    .default('meshplane-system'),
   /** `NAME.NAMESPACE` of meshplane's Service, named in the generated serving certificate. */
   xdsService: z
     .string()
@@ -130,6 +141,29 @@ const commonServing = {
   drainDurationMs,
 };
 
+/**
+ * Issue 8, several replicas against Kubernetes: each publishes the configs its proxies reject
+ * (ConfigMap `meshplane-rejections-<replica-id>`) and the holder of the Lease
+ * `meshplane-status-leader` merges them into the `Reconciled` conditions.
+ */
+const replicaStatus = {
+  /** This replica's id; unset: the pod name (`POD_NAME`, else `HOSTNAME`, read by main.ts). */
+  replicaId: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a DNS name such as the pod name')
+    .max(200)
+    .optional(),
+  /** Namespace of the report ConfigMaps and the leader Lease. */
+  statusNamespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a namespace name')
+    .default('meshplane-system'),
+  /** A report not re-written for this long is ignored: its replica is gone (default 45 s). */
+  statusReportTtlMs: duration.default(45_000),
+  /** Lease duration of the status leader (client-go's 15 s); renewed every third of it. */
+  leaderLeaseDurationMs: duration.default(15_000),
+};
+
 export const discoveryOptions = z.object({
   command: z.literal('discovery'),
   configDir: z.string().optional(),
@@ -147,6 +181,7 @@ export const discoveryOptions = z.object({
   mcpAddress: hostPort.optional(),
   ...commonServing,
   ...security,
+  ...replicaStatus,
 });
 
 /** `meshplane galley`: sources, validation and the MCP server, no xDS. */
@@ -158,6 +193,7 @@ export const galleyOptions = z.object({
   mcpAddress: hostPort.default('0.0.0.0:9901'),
   httpAddress: hostPort.default('0.0.0.0:15014'),
   ...webhook,
+  caSecretNamespace: security.caSecretNamespace,
   logLevel: commonServing.logLevel,
   domainSuffix: commonServing.domainSuffix,
   drainDurationMs,
@@ -235,10 +271,15 @@ const FLAG_TO_KEY: Record<string, string> = {
   'tls-key': 'tlsKey',
   'tls-client-ca': 'tlsClientCa',
   'ca-dir': 'caDir',
+  'ca-secret-namespace': 'caSecretNamespace',
   'xds-service': 'xdsService',
   'xds-auth': 'xdsAuth',
   'trust-domain': 'trustDomain',
   'jwt-audience': 'jwtAudience',
+  'replica-id': 'replicaId',
+  'status-namespace': 'statusNamespace',
+  'status-report-ttl': 'statusReportTtlMs',
+  'leader-lease-duration': 'leaderLeaseDurationMs',
 };
 
 /** The flags each command accepts (a flag of another command is an error, not silently dropped). */
@@ -311,7 +352,10 @@ export function usage(): string {
     '                  [--tls-cert FILE --tls-key FILE] [--tls-client-ca FILE] [--ca-dir DIR]',
     '                  [--xds-service NAME.NAMESPACE] [--xds-auth mtls,jwt|none] [--trust-domain TD]',
     '                  [--jwt-audience AUD] (pilot: [--kubeconfig FILE] for TokenReview)',
+    '  shared CAs against Kubernetes (discovery, galley, pilot): [--ca-secret-namespace NS]',
     '  meshplane validate -f FILE [-f FILE...]',
+    '  several replicas (discovery): [--replica-id ID] [--status-namespace NS] [--status-report-ttl D]',
+    '                               [--leader-lease-duration D]',
     '  meshplane proxy-status [--server URL]   (default http://127.0.0.1:15014)',
   ].join('\n');
 }

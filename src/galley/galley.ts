@@ -17,11 +17,15 @@ import { KubeSource } from './sources/kube-source.js';
 import { reconciledMessage, type ObjectRejections } from './status/reconciled-status.js';
 import { KubeStatusClient } from './status/status-client.js';
 import { StatusWriter } from './status/status-writer.js';
+import { ReplicatedRejections } from './status/replicated-rejections.js';
+import { KubeCoordinationApi } from './status/kube-coordination-api.js';
 import type { ConfigError } from './validation/result.js';
 import { webhookCertificates } from './webhook/webhook-certs.js';
 import type { WebhookConfigPatcher } from './webhook/webhook-config-patcher.js';
 import { loadKubeConfig } from './sources/kube-config.js';
 import { WebhookServer } from './webhook/webhook-server.js';
+import { KubeSecretApi } from '../security/ca-secret.js';
+import { DEFAULT_CA_SECRET_NAMESPACE } from '../security/ca-secret-codec.js';
 
 export interface GalleyOptions {
   readonly configDir?: string;
@@ -37,9 +41,21 @@ export interface GalleyOptions {
   readonly webhookCert?: string;
   readonly webhookKey?: string;
   readonly webhookService: string;
+  /** Namespace of the `meshplane-webhook-ca` Secret all replicas share (default meshplane-system). */
+  readonly caSecretNamespace?: string;
   readonly domainSuffix: string;
   readonly logger: Logger;
   readonly metrics?: MeshplaneMetrics;
+  /**
+   * Issue 8, several replicas: this replica's id. Set (with Kubernetes), proxy rejections are
+   * published as a report and only the elected status leader writes `Reconciled`, from every
+   * replica's report (status/replicated-rejections.ts); unset, they go to the writer directly.
+   */
+  readonly replicaId?: string;
+  /** Namespace of the report ConfigMaps and the leader Lease (default meshplane-system). */
+  readonly statusNamespace?: string;
+  readonly statusReportTtlMs?: number;
+  readonly leaderLeaseDurationMs?: number;
 }
 
 export class Galley {
@@ -51,6 +67,7 @@ export class Galley {
   private webhook: WebhookServer | undefined;
   private webhookPatcher: WebhookConfigPatcher | undefined;
   private statusWriter: StatusWriter | undefined;
+  private replicated: ReplicatedRejections | undefined;
   private loaded = false;
   private port = 0;
   /** Key → message of each config proxies reject, as last logged. */
@@ -79,6 +96,21 @@ export class Galley {
       await this.startWebhook(kubeConfig);
       const statusWriter = new StatusWriter({ client: new KubeStatusClient(kubeConfig), logger });
       this.statusWriter = statusWriter;
+      if (opts.replicaId) {
+        this.replicated = new ReplicatedRejections({
+          api: new KubeCoordinationApi(kubeConfig),
+          namespace: opts.statusNamespace ?? 'meshplane-system',
+          replicaId: opts.replicaId,
+          ...(opts.statusReportTtlMs !== undefined ? { reportTtlMs: opts.statusReportTtlMs } : {}),
+          ...(opts.leaderLeaseDurationMs !== undefined
+            ? { leaseDurationMs: opts.leaderLeaseDurationMs }
+            : {}),
+          logger,
+          onMerged: (list) => statusWriter.observeRejections(list),
+          onLeadershipLost: () => statusWriter.forgetRejections(),
+        });
+        this.replicated.start();
+      }
       this.kube = new KubeSource({
         kubeConfig,
         store: this.store,
@@ -144,7 +176,13 @@ export class Galley {
     for (const key of this.rejectionLog.keys())
       if (!next.has(key)) this.log.info({ config: key }, 'no connected proxy rejects the config any more');
     this.rejectionLog = next;
-    this.statusWriter?.observeRejections(list);
+    if (this.replicated) this.replicated.report(list);
+    else this.statusWriter?.observeRejections(list);
+  }
+
+  /** Whether this replica writes `Reconciled` conditions (the status leader, or the only one). */
+  isStatusLeader(): boolean {
+    return this.replicated ? this.replicated.lease.isLeader() : this.statusWriter !== undefined;
   }
 
   /** Debug views (`/debug/<name>`) Galley contributes to whichever HTTP server hosts it. */
@@ -163,6 +201,12 @@ export class Galley {
       service: opts.webhookService,
       domainSuffix: opts.domainSuffix,
       listenHost: splitHostPort(opts.webhookAddress).host,
+      // The CA every replica shares (Secret meshplane-webhook-ca): they all patch the same caBundle.
+      shared: {
+        api: new KubeSecretApi(kubeConfig),
+        namespace: opts.caSecretNamespace ?? DEFAULT_CA_SECRET_NAMESPACE,
+      },
+      logger: opts.logger,
     });
     this.webhook = await WebhookServer.start({
       address: opts.webhookAddress,
@@ -190,6 +234,8 @@ export class Galley {
    */
   async stop(flushMs = 0): Promise<void> {
     this.webhookPatcher?.stop();
+    // Issue 8: hand the lease over and withdraw this replica's report first.
+    await this.replicated?.stop();
     this.directory?.stop();
     await this.kube?.stop();
     const writer = this.statusWriter;

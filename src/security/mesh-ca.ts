@@ -7,6 +7,9 @@
  *
  * Several processes may start on one empty directory at once: the key is published with an
  * exclusive `link()` (the winner), the others wait for the certificate and load the winner's CA.
+ *
+ * Against Kubernetes the CA lives in the Secret `meshplane-ca` instead (ca-secret.ts), so every
+ * replica behind the Service signs with the same CA: {@link loadOrCreateMeshCaSecret}.
  */
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { access, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,10 +17,14 @@ import path from 'node:path';
 import { createCertificateAuthority } from '../galley/webhook/x509.js';
 import type { Logger } from '../util/log.js';
 import { caFromPem, issueLeafCertificate, type IssuedCertificate } from './certificate.js';
+import { MESH_CA_SECRET } from './ca-secret-codec.js';
+import { loadOrCreateSharedCa, type SecretApi } from './ca-secret.js';
 import { spiffeId } from './identity.js';
 
 export const CA_CERT_FILE = 'ca-cert.pem';
 export const CA_KEY_FILE = 'ca-key.pem';
+/** `--ca-dir` when not given and meshplane does not run against Kubernetes. */
+export const DEFAULT_CA_DIR = './var/meshplane-ca';
 const CA_COMMON_NAME = 'meshplane-mesh-ca';
 const CA_VALID_DAYS = 3650;
 /** How long a loser of the creation race waits for the winner's certificate. */
@@ -35,7 +42,7 @@ export interface WorkloadCertificateRequest {
 export class MeshCa {
   constructor(
     readonly ca: IssuedCertificate,
-    /** Where it lives; undefined for an in-memory CA (tests). */
+    /** Where it lives; undefined for an in-memory CA (tests) or one kept in a Secret. */
     readonly dir?: string,
   ) {}
 
@@ -135,6 +142,26 @@ export async function loadOrCreateMeshCa(
   await rm(tmpKey, { force: true });
   await rename(tmpCert, certFile);
   return { ca: new MeshCa(generated, dir), created: true };
+}
+
+/**
+ * The mesh CA shared by all replicas through Secret `namespace/meshplane-ca`, created with a new
+ * CA (EC P-256, 10 years) by the first replica; see ca-secret.ts for the race and the errors.
+ */
+export async function loadOrCreateMeshCaSecret(
+  api: SecretApi,
+  namespace: string,
+  logger?: Logger,
+): Promise<{ readonly ca: MeshCa; readonly created: boolean }> {
+  const { ca, created } = await loadOrCreateSharedCa({
+    api,
+    namespace,
+    name: MESH_CA_SECRET,
+    commonName: CA_COMMON_NAME,
+    validDays: CA_VALID_DAYS,
+    ...(logger ? { logger } : {}),
+  });
+  return { ca: new MeshCa(ca), created };
 }
 
 async function waitForFile(file: string, dir: string): Promise<void> {

@@ -1,9 +1,15 @@
 /**
  * Wiring of xDS over TLS (istiod's port 15012) from the options: the serving certificate (files
- * by flag, or issued at start by the mesh CA kept in `--ca-dir`), the CAs a client certificate
- * must chain to, the TokenReview client for bearer tokens, and the authorize hook that the ADS
- * server calls on the first request of every stream on that port.
+ * by flag, or issued at start by the mesh CA), the CAs a client certificate must chain to, the
+ * TokenReview client for bearer tokens, and the authorize hook that the ADS server calls on the
+ * first request of every stream on that port.
+ *
+ * Where the mesh CA comes from, first match wins: `--ca-dir` given explicitly (an operator's
+ * plugged-in CA, as Istio's `cacerts`); against Kubernetes, the Secret
+ * `<--ca-secret-namespace>/meshplane-ca` shared by all replicas (created by the first); else the
+ * default directory. Each replica issues its own serving certificate from that CA.
  */
+import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../galley/sources/kube-config.js';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -11,7 +17,9 @@ import { webhookDnsNames } from '../galley/webhook/x509.js';
 import { moduleLogger, type Logger } from '../util/log.js';
 import type { SecureXdsListener } from '../xds/xds-server.js';
 import { KubeTokenReviewer } from './kube-token-reviewer.js';
-import { loadOrCreateMeshCa, type MeshCa } from './mesh-ca.js';
+import { CaSecretUnavailableError, KubeSecretApi, type SecretApi } from './ca-secret.js';
+import { DEFAULT_CA_SECRET_NAMESPACE } from './ca-secret-codec.js';
+import { DEFAULT_CA_DIR, loadOrCreateMeshCa, loadOrCreateMeshCaSecret, type MeshCa } from './mesh-ca.js';
 import type { TokenReviewer } from './token-review.js';
 import { XdsAuthenticator, type XdsAuthMethod } from './xds-authenticator.js';
 import { XdsTlsCredentials } from './xds-tls-credentials.js';
@@ -22,7 +30,10 @@ export interface XdsSecurityOptions {
   readonly tlsCert?: string;
   readonly tlsKey?: string;
   readonly tlsClientCa?: string;
-  readonly caDir: string;
+  /** Explicit `--ca-dir`; unset: the Secret against Kubernetes, else {@link DEFAULT_CA_DIR}. */
+  readonly caDir?: string;
+  /** Namespace of the `meshplane-ca` Secret (default `meshplane-system`). */
+  readonly caSecretNamespace?: string;
   /** `NAME.NAMESPACE` of meshplane's Service, named in the generated serving certificate. */
   readonly xdsService: string;
   readonly domainSuffix: string;
@@ -35,6 +46,8 @@ export interface XdsSecurityOptions {
   readonly inCluster?: boolean;
   /** A TokenReviewer to use instead of one built from the Kubernetes options (tests). */
   readonly reviewer?: TokenReviewer;
+  /** The Secrets API to use instead of one built from the Kubernetes options (tests). */
+  readonly secretApi?: SecretApi;
 }
 
 export interface SecureXds extends SecureXdsListener {
@@ -79,11 +92,57 @@ async function servingFromFiles(
   return { certPem, keyPem };
 }
 
-async function tokenReviewer(opts: XdsSecurityOptions): Promise<TokenReviewer | undefined> {
+/** The KubeConfig, loaded once and only when Kubernetes is configured. */
+function kubeConfigOnce(opts: XdsSecurityOptions): () => Promise<KubeConfig | undefined> {
+  let kc: Promise<KubeConfig> | undefined;
+  return () => {
+    if (!opts.kubeconfig && !opts.inCluster) return Promise.resolve(undefined);
+    kc ??= loadKubeConfig(opts.kubeconfig);
+    return kc;
+  };
+}
+
+async function tokenReviewer(
+  opts: XdsSecurityOptions,
+  kube: () => Promise<KubeConfig | undefined>,
+): Promise<TokenReviewer | undefined> {
   if (opts.reviewer) return opts.reviewer;
-  if (!opts.kubeconfig && !opts.inCluster) return undefined;
-  const kc = await loadKubeConfig(opts.kubeconfig);
+  const kc = await kube();
+  if (!kc) return undefined;
   return new KubeTokenReviewer(kc, { audiences: opts.jwtAudience ? [opts.jwtAudience] : [] });
+}
+
+/** The mesh CA, from the first source that applies (see the module comment). */
+async function meshCaFor(
+  opts: XdsSecurityOptions,
+  kube: () => Promise<KubeConfig | undefined>,
+  log: Logger,
+): Promise<MeshCa> {
+  if (opts.caDir === undefined) {
+    const kc = opts.secretApi ? undefined : await kube();
+    const api = opts.secretApi ?? (kc ? new KubeSecretApi(kc) : undefined);
+    if (api) {
+      const namespace = opts.caSecretNamespace ?? DEFAULT_CA_SECRET_NAMESPACE;
+      try {
+        const { ca, created } = await loadOrCreateMeshCaSecret(api, namespace, log);
+        log.info(
+          { secret: `${namespace}/meshplane-ca`, fingerprint: ca.fingerprint() },
+          created ? 'mesh CA generated and stored in its Secret' : 'mesh CA loaded from its Secret',
+        );
+        return ca;
+      } catch (err) {
+        if (!(err instanceof CaSecretUnavailableError)) throw err;
+        log.warn(
+          { err: err.message, caDir: DEFAULT_CA_DIR },
+          'mesh CA Secret unavailable: using a CA of this process only; several replicas will not trust each other’s certificates',
+        );
+      }
+    }
+  }
+  const caDir = opts.caDir ?? DEFAULT_CA_DIR;
+  const { ca, created } = await loadOrCreateMeshCa(caDir, log);
+  log.info({ caDir, fingerprint: ca.fingerprint() }, created ? 'mesh CA generated' : 'mesh CA loaded');
+  return ca;
 }
 
 /** Builds the TLS listener, or undefined when `--secure-xds-address off`. */
@@ -96,7 +155,8 @@ export async function setupSecureXds(
   if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
     throw new Error('--tls-cert and --tls-key go together');
   const methods = opts.xdsAuth;
-  const reviewer = methods.includes('jwt') ? await tokenReviewer(opts) : undefined;
+  const kube = kubeConfigOnce(opts);
+  const reviewer = methods.includes('jwt') ? await tokenReviewer(opts, kube) : undefined;
   if (methods.includes('jwt') && !reviewer) {
     if (methods.length === 1)
       throw new Error(
@@ -108,15 +168,7 @@ export async function setupSecureXds(
     );
   }
   const needCa = !opts.tlsCert || (methods.includes('mtls') && !opts.tlsClientCa);
-  let meshCa: MeshCa | undefined;
-  if (needCa) {
-    const { ca, created } = await loadOrCreateMeshCa(opts.caDir, log);
-    meshCa = ca;
-    log.info(
-      { caDir: opts.caDir, fingerprint: ca.fingerprint() },
-      created ? 'mesh CA generated' : 'mesh CA loaded',
-    );
-  }
+  const meshCa = needCa ? await meshCaFor(opts, kube, log) : undefined;
   let serving: { certPem: string; keyPem: string };
   if (opts.tlsCert && opts.tlsKey) serving = await servingFromFiles(opts.tlsCert, opts.tlsKey);
   else {
@@ -164,7 +216,8 @@ export interface SecurityFlags {
   readonly tlsCert?: string | undefined;
   readonly tlsKey?: string | undefined;
   readonly tlsClientCa?: string | undefined;
-  readonly caDir: string;
+  readonly caDir?: string | undefined;
+  readonly caSecretNamespace?: string | undefined;
   readonly xdsService: string;
   readonly domainSuffix: string;
   readonly xdsAuth: readonly XdsAuthMethod[];
@@ -182,7 +235,8 @@ export function pickXdsSecurityOptions(
     ...(o.tlsCert ? { tlsCert: o.tlsCert } : {}),
     ...(o.tlsKey ? { tlsKey: o.tlsKey } : {}),
     ...(o.tlsClientCa ? { tlsClientCa: o.tlsClientCa } : {}),
-    caDir: o.caDir,
+    ...(o.caDir ? { caDir: o.caDir } : {}),
+    ...(o.caSecretNamespace ? { caSecretNamespace: o.caSecretNamespace } : {}),
     xdsService: o.xdsService,
     domainSuffix: o.domainSuffix,
     xdsAuth: o.xdsAuth,

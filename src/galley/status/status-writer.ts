@@ -195,6 +195,17 @@ export class StatusWriter {
   }
 
   /**
+   * Goes back to not knowing any rejections, as before Pilot's first report: `Reconciled` is left
+   * as found and only `Valid` is written. A replica that stops being the status leader calls it
+   * (issue 8, several replicas): only the leader, which merges every replica's reports, may
+   * write `Reconciled`.
+   */
+  forgetRejections(): void {
+    this.rejectionsReported = false;
+    this.rejections = new Map();
+  }
+
+  /**
    * Queues `entry` for a decision after `delayMs` (merged with a pending one); an entry not queued
    * whose status already says the right thing is left alone, costing no timer at all.
    */

@@ -1,12 +1,25 @@
 /**
  * Where the webhook's certificate comes from: files given by flag (`--webhook-cert`,
  * `--webhook-key`, e.g. a cert-manager Secret mounted in the pod, whose CA the operator puts in
- * `caBundle`), or, as istiod does by default, a CA and serving certificate generated at start
- * whose CA meshplane patches into the ValidatingWebhookConfiguration itself.
+ * `caBundle`), or, as istiod does by default, a serving certificate issued at start by a CA whose
+ * certificate meshplane patches into the ValidatingWebhookConfiguration itself. That CA is the
+ * Secret `meshplane-webhook-ca` shared by every replica when a Secrets API is given (so all
+ * replicas patch the same caBundle and the API server trusts whichever one it calls), else one
+ * generated in memory at each start.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { generateWebhookCertificates, webhookDnsNames, type WebhookCertificates } from './x509.js';
+import { CaSecretUnavailableError, loadOrCreateSharedCa, type SecretApi } from '../../security/ca-secret.js';
+import { WEBHOOK_CA_SECRET } from '../../security/ca-secret-codec.js';
+import type { Logger } from '../../util/log.js';
+import {
+  generateWebhookCertificates,
+  issueServingCertificate,
+  webhookDnsNames,
+  type WebhookCertificates,
+} from './x509.js';
+
+const WEBHOOK_CA_COMMON_NAME = 'meshplane-webhook-ca';
 
 export interface WebhookCertSource {
   readonly certFile?: string;
@@ -16,6 +29,9 @@ export interface WebhookCertSource {
   readonly domainSuffix: string;
   /** The listen host; included as an IP SAN when it is a concrete address. */
   readonly listenHost?: string;
+  /** The CA shared by all replicas, in Secret `namespace/meshplane-webhook-ca` (Kubernetes). */
+  readonly shared?: { readonly api: SecretApi; readonly namespace: string };
+  readonly logger?: Logger;
 }
 
 /** Reads and checks a PEM certificate and key; throws with the file named on anything wrong. */
@@ -45,8 +61,33 @@ export async function webhookCertificates(src: WebhookCertSource): Promise<Webho
   const ips = new Set(['127.0.0.1', '::1']);
   const host = src.listenHost;
   if (host && host !== '0.0.0.0' && host !== '::' && /^[0-9.:a-fA-F]+$/.test(host)) ips.add(host);
-  return generateWebhookCertificates({
+  const names = {
     dnsNames: webhookDnsNames(service ?? 'meshplane', namespace ?? 'meshplane-system', src.domainSuffix),
     ipAddresses: [...ips],
-  });
+  };
+  if (src.shared) {
+    const secret = `${src.shared.namespace}/${WEBHOOK_CA_SECRET}`;
+    try {
+      const { ca, created } = await loadOrCreateSharedCa({
+        api: src.shared.api,
+        namespace: src.shared.namespace,
+        name: WEBHOOK_CA_SECRET,
+        commonName: WEBHOOK_CA_COMMON_NAME,
+        ...(src.logger ? { logger: src.logger } : {}),
+      });
+      src.logger?.info(
+        { secret },
+        created ? 'webhook CA generated and stored in its Secret' : 'webhook CA loaded from its Secret',
+      );
+      const leaf = issueServingCertificate(ca, { commonName: names.dnsNames[0] ?? 'meshplane', ...names });
+      return { certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: ca.certPem };
+    } catch (err) {
+      if (!(err instanceof CaSecretUnavailableError)) throw err;
+      src.logger?.warn(
+        { secret, err: err.message },
+        'webhook CA Secret unavailable: using a CA of this process only; with several replicas the caBundle will not match all of them',
+      );
+    }
+  }
+  return generateWebhookCertificates(names);
 }

@@ -1,10 +1,15 @@
 /**
  * Keeps meshplane's ValidatingWebhookConfiguration pointing at the certificate it serves, as
- * istiod's webhook controller does: every webhook in the configuration gets `caBundle` = the CA
- * generated at start, and `failurePolicy: Fail` once the webhook answers (deploy/webhook.yaml
- * ships with `Ignore`, so installing before meshplane runs blocks nothing). The configuration is
- * re-checked periodically and re-patched if someone re-applies it or another replica rotated it;
- * a missing configuration or an unreachable API server is retried with backoff, never fatal.
+ * istiod's webhook controller does: every webhook in the configuration gets `caBundle` = the
+ * webhook CA (against Kubernetes the one all replicas share through the `meshplane-webhook-ca`
+ * Secret), and `failurePolicy: Fail` once the webhook answers (deploy/webhook.yaml ships with
+ * `Ignore`, so installing before meshplane runs blocks nothing). The configuration is re-checked
+ * periodically and re-patched if someone re-applies it; a missing configuration or an
+ * unreachable API server is retried with backoff, never fatal.
+ *
+ * The caBundle is compared by content (the decoded PEM, whitespace aside), not by its base64
+ * text: replicas sharing the CA find the configuration already right and never write, so they
+ * do not flap it between each other.
  */
 import {
   AdmissionregistrationV1Api,
@@ -30,6 +35,14 @@ export interface WebhookConfigPatcherOptions {
 }
 
 export type PatchOutcome = 'patched' | 'unchanged' | 'missing';
+
+/** Whether two base64 caBundles carry the same PEM text, whitespace aside. */
+export function sameCaBundle(a: string | undefined, b: string): boolean {
+  if (a === b) return true;
+  if (!a) return false;
+  const pem = (s: string): string => Buffer.from(s, 'base64').toString('utf8').replace(/\s+/g, '');
+  return pem(a) === pem(b);
+}
 
 const errorCode = (err: unknown): number | undefined => {
   const code = (err as { code?: unknown } | null)?.code;
@@ -73,7 +86,7 @@ export class WebhookConfigPatcher {
     let changed = false;
     const policy = this.options.failurePolicy ?? 'Fail';
     for (const webhook of cfg.webhooks ?? []) {
-      if (webhook.clientConfig.caBundle !== this.caBundle) {
+      if (!sameCaBundle(webhook.clientConfig.caBundle, this.caBundle)) {
         webhook.clientConfig.caBundle = this.caBundle;
         changed = true;
       }

@@ -126,7 +126,8 @@ export class MeshplaneProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    // A process killed by a signal has `signalCode` set and `exitCode` null.
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     await new Promise((r) => this.child.once('exit', r));
   }
@@ -181,7 +182,7 @@ export class XdsClientProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGKILL');
     await new Promise((r) => this.child.once('exit', r));
   }

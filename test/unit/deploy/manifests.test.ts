@@ -83,6 +83,27 @@ describe('deploy/meshplane.yaml', () => {
     }
   });
 
+  it('lets meshplane get its two CA Secrets by name and create Secrets, in its namespace only', () => {
+    const role = byKind('Role');
+    expect(role.metadata).toMatchObject({ name: 'meshplane-ca', namespace: 'meshplane-system' });
+    const rules = role.rules as Obj[];
+    for (const r of rules) expect(r.resources).toEqual(['secrets']);
+    const get = rules.find((r) => r.verbs.includes('get'))!;
+    expect(get.verbs).toEqual(['get']);
+    expect(get.resourceNames.sort()).toEqual(['meshplane-ca', 'meshplane-webhook-ca']);
+    // create cannot be limited by resourceNames (the object does not exist yet when authorized).
+    const create = rules.find((r) => r.verbs.includes('create'))!;
+    expect(create.verbs).toEqual(['create']);
+    expect(rules.flatMap((r) => r.verbs).sort()).toEqual(['create', 'get']);
+    const binding = byKind('RoleBinding');
+    expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'meshplane-ca' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'meshplane', namespace: 'meshplane-system' }]);
+    const args = byKind('Deployment').spec.template.spec.containers[0].args as string[];
+    expect(args).toContain('--ca-secret-namespace=$(POD_NAMESPACE)');
+    // An explicit --ca-dir would take precedence over the shared Secret.
+    expect(args.some((a) => a.startsWith('--ca-dir'))).toBe(false);
+  });
+
   it("exposes istiod's ports and probes /ready and /healthz on 15014", () => {
     const ports = (byKind('Service').spec.ports as Obj[]).map((p) => p.port);
     expect(ports).toEqual([15010, 15012, 15014, 15017]);

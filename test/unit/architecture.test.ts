@@ -17,6 +17,7 @@ const PURE_FILES = [
   'security/token-review.ts',
   'security/ca-secret-codec.ts',
   'galley/sources/file-ownership.ts',
+  'galley/status/merge-rejections.ts',
   'pilot/debug/rejected-configs.ts',
 ];
 const FORBIDDEN_IMPORTS = [

@@ -3,6 +3,8 @@
  * monitoring address (`/ready`, `/healthz`, `/metrics`, `/debug/...`). The HTTP server comes up
  * first, so probes see 503 while the component loads, then 200 once it is ready.
  */
+import type { RejectionReports } from './galley/status/rejection-reports.js';
+import { startPilotReports } from './pilot/pilot-reports.js';
 import type { FastifyInstance } from 'fastify';
 import { Galley } from './galley/galley.js';
 import type { GalleyOptions, PilotOptions } from './options.js';
@@ -26,6 +28,8 @@ export class ComponentServer {
   private readonly metrics = new MeshplaneMetrics({ processMetrics: true });
   private readonly component: Component;
   private draining = false;
+  /** `meshplane pilot` against Kubernetes: this replica's rejection report. */
+  private reports: RejectionReports | undefined;
 
   constructor(
     private readonly options: GalleyOptions | PilotOptions,
@@ -47,6 +51,10 @@ export class ComponentServer {
             webhookService: o.webhookService,
             caSecretNamespace: o.caSecretNamespace,
             domainSuffix: o.domainSuffix,
+            replicaId: o.replicaId,
+            statusNamespace: o.statusNamespace,
+            statusReportTtlMs: o.statusReportTtlMs,
+            leaderLeaseDurationMs: o.leaderLeaseDurationMs,
             logger,
             metrics: this.metrics,
           })
@@ -63,6 +71,9 @@ export class ComponentServer {
             metrics: this.metrics,
             connection: pickServerConnectionOptions(o),
             security: pickXdsSecurityOptions(o, { kubeconfig: o.kubeconfig }),
+            // Galley writes the `Reconciled` conditions; a Pilot apart publishes what its proxies
+            // reject as its replica report, which the status leader merges (pilot-reports.ts).
+            onRejectedConfigs: (list) => this.reports?.publish(list),
           });
   }
 
@@ -77,6 +88,19 @@ export class ComponentServer {
       debug: component.debugViews(),
     });
     await component.start();
+    if (component instanceof Galley) {
+      // Galley alone has no proxies of its own: its report is empty from the start, so as the
+      // status leader it merges the Pilots' reports at once.
+      component.reportRejections([]);
+    } else if (this.options.command === 'pilot' && this.options.kubeconfig && this.options.replicaId) {
+      this.reports = await startPilotReports({
+        kubeconfig: this.options.kubeconfig,
+        namespace: this.options.statusNamespace,
+        replicaId: this.options.replicaId,
+        reportTtlMs: this.options.statusReportTtlMs,
+        logger: this.logger,
+      });
+    }
     this.logger.info(
       { command: this.options.command, http: this.options.httpAddress },
       `meshplane ${this.options.command} ready`,
@@ -88,6 +112,7 @@ export class ComponentServer {
     this.draining = true;
     this.logger.info({ command: this.options.command, drainMs }, 'shutdown: /ready answers 503, draining');
     await this.component.stop(drainMs);
+    await this.reports?.stop();
     this.logger.info({ command: this.options.command }, 'shutdown: stopped, closing the HTTP server');
     await this.http?.close();
   }

@@ -22,7 +22,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   // Issue 8: a replica's id defaults to its pod name (Deployment pods get it as HOSTNAME).
   const options =
-    parsed.options.command === 'discovery' && !parsed.options.replicaId
+    (parsed.options.command === 'discovery' ||
+      parsed.options.command === 'galley' ||
+      parsed.options.command === 'pilot') &&
+    !parsed.options.replicaId
       ? {
           ...parsed.options,
           replicaId: (

@@ -197,6 +197,7 @@ export const galleyOptions = z.object({
   logLevel: commonServing.logLevel,
   domainSuffix: commonServing.domainSuffix,
   drainDurationMs,
+  ...replicaStatus,
 });
 
 /** `meshplane pilot`: config from Galley over MCP, registries, xDS. */
@@ -206,10 +207,14 @@ export const pilotOptions = z.object({
   registries: registries.optional(),
   consulAddress: z.string().url().optional(),
   eurekaUrl: z.string().url().optional(),
-  /** Only for TokenReview of proxies' tokens on the TLS port (Pilot reads config from Galley). */
+  /**
+   * Pilot reads config from Galley; the Kubernetes API serves TokenReview of proxies' tokens on
+   * the TLS port and the report of the configs its proxies reject (the `Reconciled` condition).
+   */
   kubeconfig: z.string().optional(),
   ...commonServing,
   ...security,
+  ...replicaStatus,
 });
 
 export const validateOptions = z.object({

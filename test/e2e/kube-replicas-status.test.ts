@@ -16,6 +16,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/xds/type-urls.js';
 import { freePort, MeshplaneProcess, waitFor } from '../integration/support/harness.js';
+import { PlaneProcess } from '../integration/support/plane-process.js';
 import { adsClient, RawStream, type Msg } from '../integration/support/raw-ads.js';
 import { KubeCluster } from './support/kube-cluster.js';
 import { REPO_ROOT } from './support/kube-peers.js';
@@ -301,4 +302,66 @@ describe('Reconciled status with two replicas (reports merged by the status lead
     expect(await reportNames()).not.toContain('meshplane-rejections-replica-b');
     expect(await leaseHolder()).toBe('');
   }, 30_000);
+});
+
+describe('Reconciled status with Galley and Pilot apart (`meshplane galley` + `meshplane pilot`)', () => {
+  let galley: PlaneProcess | undefined;
+  let pilot: PlaneProcess | undefined;
+  let client: grpc.Client | undefined;
+
+  afterAll(async () => {
+    client?.close();
+    await pilot?.stop();
+    await galley?.stop();
+  }, 30_000);
+
+  it('a proxy of a separate Pilot NACKs → Galley (the status leader) writes False naming it; ACK → True', async () => {
+    const mcp = await freePort();
+    const status = ['--status-namespace', NS, '--status-report-ttl', '6s', '--leader-lease-duration', '4s'];
+    galley = await PlaneProcess.start(
+      'galley',
+      [
+        '--kubeconfig',
+        c().kubeconfigPath,
+        '--mcp-address',
+        `127.0.0.1:${mcp}`,
+        '--webhook-address',
+        `127.0.0.1:${await freePort()}`,
+        '--replica-id',
+        'galley-0',
+        ...status,
+      ],
+      { readyTimeoutMs: 60_000 },
+    );
+    const xdsPort = await freePort();
+    pilot = await PlaneProcess.start('pilot', [
+      '--mcp-server',
+      `127.0.0.1:${mcp}`,
+      '--xds-address',
+      `127.0.0.1:${xdsPort}`,
+      '--kubeconfig',
+      c().kubeconfigPath,
+      '--replica-id',
+      'pilot-0',
+      ...status,
+    ]);
+    await waitFor('Galley to hold the lease', async () => (await leaseHolder()) === 'galley-0', 20_000, 200);
+    await waitFor(
+      "the Pilot's report",
+      async () => (await reportNames()).includes('meshplane-rejections-pilot-0'),
+      20_000,
+      200,
+    );
+    client = adsClient(xdsPort);
+    const p3 = new Sidecar(client, proxyId('productpage-3', '10.0.9.3'));
+    await waitFor('the route config', async () => p3.latest.has(ROUTE_TYPE), 20_000, 100);
+    p3.nack(ROUTE_TYPE, RDS_ERROR);
+    const cond = await waitReconciled('False');
+    expect(cond.reason).toBe('RejectedByProxy');
+    expect(cond.message).toContain('productpage-3');
+    expect(cond.message).toContain('unsupported retry policy');
+    p3.ack(ROUTE_TYPE);
+    expect((await waitReconciled('True')).reason).toBe('Accepted');
+    p3.close();
+  }, 120_000);
 });

@@ -122,7 +122,12 @@ export class Galley {
       });
       await this.kube.start();
     }
-    this.mcp = new McpServer({ store: this.store, ...(this.kube ? { core: this.kube.core } : {}), logger });
+    this.mcp = new McpServer({
+      store: this.store,
+      ...(this.kube ? { core: this.kube.core } : {}),
+      logger,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    });
     this.port = await this.mcp.start(opts.mcpAddress);
     this.loaded = true;
     this.log.info({ mcp: opts.mcpAddress, port: this.port, configs: this.store.size() }, 'galley ready');

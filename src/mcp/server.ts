@@ -8,6 +8,7 @@
  * stream still writing merges pushes, design §5), naming the changed objects so that only
  * their collections are re-sent.
  */
+import type { McpMetrics } from '../util/metrics.js';
 import type { ChannelOptions } from '@grpc/grpc-js';
 import type { WatchableConfigStore } from '../galley/config-store.js';
 import type { CoreChange } from '../galley/sources/kube-core.js';
@@ -31,6 +32,8 @@ export interface McpServerOptions {
   readonly core?: WatchableCoreObjects;
   readonly logger: Logger;
   readonly grpcOptions?: ChannelOptions;
+  /** `meshplane_mcp_pushes_total`, `meshplane_mcp_rejects_total`, `meshplane_mcp_clients`. */
+  readonly metrics?: McpMetrics;
 }
 
 /** One collection as a connected Pilot holds it (Galley's `/debug/mcpz`). */
@@ -111,7 +114,14 @@ export class McpServer {
       // Every collection is wanted whole: an empty first request is a wildcard subscription.
       wildcardType: () => true,
       ...(options.grpcOptions ? { grpcOptions: options.grpcOptions } : {}),
+      ...(options.metrics
+        ? {
+            onResponse: (e) => options.metrics!.mcpPush(e.typeUrl),
+            onNack: (e) => options.metrics!.mcpReject(e.typeUrl),
+          }
+        : {}),
     });
+    options.metrics?.setMcpClients(() => this.peers().length);
   }
 
   /** Starts watching for changes and serving on `address` (port 0 picks one); resolves to the port. */

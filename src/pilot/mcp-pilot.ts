@@ -8,6 +8,7 @@
  * half-loaded mesh. When Galley goes away Pilot keeps serving what it holds; the client catches
  * up on reconnect, and a reconnect that brings no change reaches no proxy.
  */
+import type { ApplyOutcome } from '../mcp/apply.js';
 import { hostname } from 'node:os';
 import { ConfigStore } from '../galley/config-store.js';
 import { KubeCoreObjects } from '../galley/sources/kube-core.js';
@@ -92,6 +93,14 @@ export class McpPilot {
       logger: options.logger,
       ...(options.mcpInitialBackoffMs !== undefined ? { initialBackoffMs: options.mcpInitialBackoffMs } : {}),
       ...(options.mcpMaxBackoffMs !== undefined ? { maxBackoffMs: options.mcpMaxBackoffMs } : {}),
+      ...(options.metrics ? { onApplied: (o: ApplyOutcome) => options.metrics!.mcpApplied(o) } : {}),
+    });
+    options.metrics?.setMcpSubscription(() => {
+      const status = this.client.status();
+      return {
+        connected: status.connected,
+        collections: status.collections.map((c) => ({ collection: c.collection, resources: c.resources })),
+      };
     });
   }
 

@@ -73,6 +73,28 @@ export function metricType(typeUrl: string): string {
   return short === typeUrl ? typeUrl : short.toLowerCase();
 }
 
+/**
+ * Galley's MCP server and Pilot's MCP client (meshplane's own names: istiod has no MCP metrics
+ * since it dropped Galley). Labels carry the collection, a GVK string.
+ */
+export interface McpMetrics {
+  /** Galley: a response sent to a Pilot (`meshplane_mcp_pushes_total{collection}`). */
+  mcpPush(collection: string): void;
+  /** Galley: a Pilot NACKed a response (`meshplane_mcp_rejects_total{collection}`). */
+  mcpReject(collection: string): void;
+  /** Galley: where `meshplane_mcp_clients` (connected Pilots) is read from. */
+  setMcpClients(count: () => number): void;
+  /** Pilot: a response applied, or NACKed (`meshplane_mcp_applied_total`, `meshplane_mcp_nacks_total`). */
+  mcpApplied(outcome: { readonly typeUrl: string; readonly error?: string }): void;
+  /** Pilot: where `meshplane_mcp_connected` and `meshplane_mcp_resources{collection}` are read from. */
+  setMcpSubscription(view: () => McpSubscriptionView): void;
+}
+
+export interface McpSubscriptionView {
+  readonly connected: boolean;
+  readonly collections: readonly { readonly collection: string; readonly resources: number }[];
+}
+
 export interface MeshplaneMetricsOptions {
   /** The registry to register in (default: a new one). */
   readonly registry?: Registry;
@@ -85,7 +107,7 @@ const PUSH_BUCKETS = [0.01, 0.1, 1, 3, 5, 10, 20, 30];
 const CONVERGENCE_BUCKETS = [0.1, 0.5, 1, 3, 5, 10, 20, 30];
 
 export class MeshplaneMetrics
-  implements ValidationMetrics, ConfigEventMetrics, XdsMetrics, RegistrySyncMetrics
+  implements ValidationMetrics, ConfigEventMetrics, XdsMetrics, RegistrySyncMetrics, McpMetrics
 {
   readonly registry: Registry;
   private connectedProxies: () => number = () => 0;
@@ -100,6 +122,12 @@ export class MeshplaneMetrics
   private readonly debounceTime: Histogram;
   private readonly registryStaleGauge: Gauge<'provider'>;
   private readonly registrySyncErrors: Counter<'provider'>;
+  private readonly mcpPushes: Counter<'collection'>;
+  private readonly mcpRejects: Counter<'collection'>;
+  private readonly mcpAppliedCount: Counter<'collection'>;
+  private readonly mcpNacks: Counter<'collection'>;
+  private mcpClients: () => number = () => 0;
+  private mcpSubscription: (() => McpSubscriptionView) | undefined;
 
   constructor(options: MeshplaneMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -184,6 +212,60 @@ export class MeshplaneMetrics
       labelNames: ['provider'],
       registers,
     });
+    this.mcpPushes = new Counter({
+      name: 'meshplane_mcp_pushes_total',
+      help: 'MCP responses Galley sent to Pilots, by collection.',
+      labelNames: ['collection'],
+      registers,
+    });
+    this.mcpRejects = new Counter({
+      name: 'meshplane_mcp_rejects_total',
+      help: 'MCP responses Pilots rejected (NACKed) at Galley, by collection.',
+      labelNames: ['collection'],
+      registers,
+    });
+    // prom-client calls `collect` with the gauge as `this`; these read this object's views.
+    const readClients = (): number => this.mcpClients();
+    const readSubscription = (): McpSubscriptionView | undefined => this.mcpSubscription?.();
+    new Gauge({
+      name: 'meshplane_mcp_clients',
+      help: 'Pilots connected to this Galley over MCP.',
+      registers,
+      collect() {
+        this.set(readClients());
+      },
+    });
+    this.mcpAppliedCount = new Counter({
+      name: 'meshplane_mcp_applied_total',
+      help: 'MCP responses this Pilot applied, by collection.',
+      labelNames: ['collection'],
+      registers,
+    });
+    this.mcpNacks = new Counter({
+      name: 'meshplane_mcp_nacks_total',
+      help: 'MCP responses this Pilot rejected (NACKed), by collection.',
+      labelNames: ['collection'],
+      registers,
+    });
+    new Gauge({
+      name: 'meshplane_mcp_connected',
+      help: 'Whether this Pilot has an MCP stream to Galley (1) or not (0).',
+      registers,
+      collect() {
+        const view = readSubscription();
+        if (view) this.set(view.connected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'meshplane_mcp_resources',
+      help: 'Resources this Pilot holds from Galley, by collection.',
+      labelNames: ['collection'],
+      registers,
+      collect() {
+        for (const c of readSubscription()?.collections ?? [])
+          this.set({ collection: c.collection }, c.resources);
+      },
+    });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -226,6 +308,27 @@ export class MeshplaneMetrics
     if (event.trigger === 'push' && event.pushStart !== undefined) {
       this.convergence.observe(Math.max(0, Date.now() - event.pushStart) / 1000);
     }
+  }
+
+  mcpPush(collection: string): void {
+    this.mcpPushes.inc({ collection });
+  }
+
+  mcpReject(collection: string): void {
+    this.mcpRejects.inc({ collection });
+  }
+
+  setMcpClients(count: () => number): void {
+    this.mcpClients = count;
+  }
+
+  mcpApplied(outcome: { readonly typeUrl: string; readonly error?: string }): void {
+    if (outcome.error) this.mcpNacks.inc({ collection: outcome.typeUrl });
+    else this.mcpAppliedCount.inc({ collection: outcome.typeUrl });
+  }
+
+  setMcpSubscription(view: () => McpSubscriptionView): void {
+    this.mcpSubscription = view;
   }
 
   xdsReject(typeUrl: string): void {

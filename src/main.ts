@@ -3,6 +3,7 @@
  * The CLI: the only module that reads argv and the environment (design §2). Parses one Options
  * object with zod and hands it down.
  */
+import { runIssueCert } from './security/issue-cert-command.js';
 import { ComponentServer } from './component-server.js';
 import { Discovery } from './discovery.js';
 import { runValidate } from './galley/validate-command.js';
@@ -38,6 +39,13 @@ async function main(argv: readonly string[]): Promise<number> {
       : parsed.options;
   if (options.command === 'validate') {
     return runValidate(options.files, (line) => process.stdout.write(`${line}\n`));
+  }
+  if (options.command === 'issue-cert') {
+    return runIssueCert(
+      options,
+      (line) => process.stdout.write(`${line}\n`),
+      (line) => process.stderr.write(`${line}\n`),
+    );
   }
   if (options.command === 'proxy-status') {
     return runProxyStatus(

@@ -231,12 +231,29 @@ export const proxyStatusOptions = z.object({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('warn'),
 });
 
+/**
+ * `meshplane issue-cert`: a workload certificate from the mesh CA in `--ca-dir` (SPIFFE URI SAN
+ * `spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>`), for a proxy to authenticate on
+ * the TLS port by mTLS. Writes cert-chain.pem, key.pem (0600) and root-cert.pem to `--out`.
+ */
+export const issueCertOptions = z.object({
+  command: z.literal('issue-cert'),
+  caDir: z.string().min(1).default('./var/meshplane-ca'),
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a namespace name'),
+  serviceAccount: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a ServiceAccount name'),
+  out: z.string().min(1),
+  trustDomain: z.string().min(1).default('cluster.local'),
+  validDays: z.coerce.number().int().min(1).max(3650).default(30),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('warn'),
+});
+
 export const options = z.discriminatedUnion('command', [
   discoveryOptions,
   galleyOptions,
   pilotOptions,
   validateOptions,
   proxyStatusOptions,
+  issueCertOptions,
 ]);
 
 export type DiscoveryOptions = z.infer<typeof discoveryOptions>;
@@ -244,6 +261,7 @@ export type GalleyOptions = z.infer<typeof galleyOptions>;
 export type PilotOptions = z.infer<typeof pilotOptions>;
 export type ValidateOptions = z.infer<typeof validateOptions>;
 export type ProxyStatusOptions = z.infer<typeof proxyStatusOptions>;
+export type IssueCertOptions = z.infer<typeof issueCertOptions>;
 export type Options = z.infer<typeof options>;
 
 const FLAG_TO_KEY: Record<string, string> = {
@@ -276,6 +294,10 @@ const FLAG_TO_KEY: Record<string, string> = {
   'tls-key': 'tlsKey',
   'tls-client-ca': 'tlsClientCa',
   'ca-dir': 'caDir',
+  namespace: 'namespace',
+  'service-account': 'serviceAccount',
+  out: 'out',
+  'valid-days': 'validDays',
   'ca-secret-namespace': 'caSecretNamespace',
   'xds-service': 'xdsService',
   'xds-auth': 'xdsAuth',
@@ -294,6 +316,7 @@ const COMMAND_SHAPES: Readonly<Record<string, Readonly<Record<string, unknown>>>
   pilot: pilotOptions.shape,
   validate: validateOptions.shape,
   'proxy-status': proxyStatusOptions.shape,
+  'issue-cert': issueCertOptions.shape,
 };
 
 export type ParseArgsResult = { ok: true; options: Options } | { ok: false; error: string };
@@ -362,5 +385,7 @@ export function usage(): string {
     '  several replicas (discovery): [--replica-id ID] [--status-namespace NS] [--status-report-ttl D]',
     '                               [--leader-lease-duration D]',
     '  meshplane proxy-status [--server URL]   (default http://127.0.0.1:15014)',
+    '  meshplane issue-cert --namespace NS --service-account SA --out DIR [--ca-dir DIR]',
+    '                       [--trust-domain TD] [--valid-days N]   (a workload certificate for mTLS on 15012)',
   ].join('\n');
 }

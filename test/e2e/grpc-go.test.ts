@@ -6,82 +6,19 @@
  * grpc-go NACKs what it does not accept; the client reports every NACK it logged, and each test
  * requires none. Run `npm run build` and `test/e2e/peers/build-grpc-go.sh` first.
  */
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startBackend } from '../../examples/echo-service.js';
-import { freePort, MeshplaneProcess, waitFor } from '../integration/support/harness.js';
+import { ConfigDir, meshService, share, stopAll } from '../integration/support/fixtures.js';
+import { MeshplaneProcess, waitFor } from '../integration/support/harness.js';
 import { findGrpcGoClient, GrpcGoClient } from './support/grpc-go-peer.js';
 
-const HOST = 'helloworld.default.svc.cluster.local';
-const TARGET = `xds:///${HOST}:50051`;
+const SVC = meshService('helloworld');
+const HOST = SVC.host;
+const TARGET = SVC.target;
 const NODE_ID = 'sidecar~127.0.0.1~grpc-go-client.default~default.svc.cluster.local';
 
-let dir: string;
+let cfg: ConfigDir;
 let meshplane: MeshplaneProcess | undefined;
 let client: GrpcGoClient | undefined;
-const servers: grpc.Server[] = [];
-const ports: Record<string, number> = {};
-
-function write(file: string, text: string): void {
-  const tmp = path.join(dir, `.${file}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path.join(dir, file));
-}
-
-function serviceEntry(): string {
-  const endpoints = Object.keys(ports)
-    .sort()
-    .map(
-      (b) => `    - address: 127.0.0.1
-      ports: { grpc: ${ports[b]} }
-      labels: { version: ${b.split('-')[0]} }`,
-    )
-    .join('\n');
-  return `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: helloworld, namespace: default }
-spec:
-  hosts: [${HOST}]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports:
-    - { number: 50051, name: grpc, protocol: GRPC }
-  endpoints:
-${endpoints}
-`;
-}
-
-const DESTINATION_RULE = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: helloworld, namespace: default }
-spec:
-  host: ${HOST}
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
-`;
-
-function virtualService(http: string): string {
-  return `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: helloworld, namespace: default }
-spec:
-  hosts: [${HOST}]
-  http:
-${http}
-`;
-}
-
-function share(counts: Record<string, number>, prefix: string): number {
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const hits = Object.entries(counts)
-    .filter(([k]) => k.startsWith(prefix))
-    .reduce((a, [, n]) => a + n, 0);
-  return total === 0 ? 0 : hits / total;
-}
 
 async function calls(n: number, md?: Record<string, string>): Promise<Record<string, number>> {
   const answer = await client!.call(TARGET, n, md);
@@ -102,15 +39,11 @@ async function converge(
 
 beforeAll(async () => {
   const bin = findGrpcGoClient(); // throws with the build command when missing or stale
-  dir = mkdtempSync(path.join(tmpdir(), 'meshplane-grpc-go-'));
-  mkdirSync(dir, { recursive: true });
-  for (const name of ['v1-0', 'v1-1', 'v2-0']) {
-    ports[name] = await freePort();
-    servers.push(await startBackend(name, ports[name]!));
-  }
-  write('helloworld-se.yaml', serviceEntry());
-  write('helloworld-dr.yaml', DESTINATION_RULE);
-  meshplane = await MeshplaneProcess.start(dir);
+  cfg = ConfigDir.create('grpc-go');
+  await cfg.startBackends(['v1-0', 'v1-1', 'v2-0']);
+  cfg.write('helloworld-se.yaml', SVC.serviceEntry(cfg.ports));
+  cfg.write('helloworld-dr.yaml', SVC.destinationRule());
+  meshplane = await MeshplaneProcess.start(cfg.dir);
   client = GrpcGoClient.start(bin, meshplane.xdsPort, NODE_ID);
 }, 60_000);
 
@@ -120,12 +53,7 @@ afterEach(async () => {
   expect(answer.nacks).toEqual([]);
 });
 
-afterAll(async () => {
-  await client?.stop();
-  await meshplane?.stop();
-  for (const s of servers) s.forceShutdown();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopAll(client, meshplane, cfg));
 
 describe('grpc-go xDS client routed by meshplane', () => {
   it('reaches every endpoint when no VirtualService exists', async () => {
@@ -136,15 +64,15 @@ describe('grpc-go xDS client routed by meshplane', () => {
 
   it('splits 80/20 between subsets within ±5 points over 1,000 RPCs', async () => {
     // All to v2 first, so the split's arrival is visible: the first v1 reply proves it is in force.
-    write(
+    cfg.write(
       'helloworld-vs.yaml',
-      virtualService(`    - route:\n        - destination: { host: ${HOST}, subset: v2 }`),
+      SVC.virtualService(`    - route:\n        - destination: { host: ${HOST}, subset: v2 }`),
     );
     const toV2 = await converge('all traffic on v2', (c) => share(c, 'v2') === 1);
     console.log(`[measure] grpc-go: VirtualService file write -> converged: ${toV2} ms`);
-    write(
+    cfg.write(
       'helloworld-vs.yaml',
-      virtualService(`    - route:
+      SVC.virtualService(`    - route:
         - destination: { host: ${HOST}, subset: v1 }
           weight: 80
         - destination: { host: ${HOST}, subset: v2 }
@@ -160,9 +88,9 @@ describe('grpc-go xDS client routed by meshplane', () => {
   });
 
   it('routes a header match to a subset', async () => {
-    write(
+    cfg.write(
       'helloworld-vs.yaml',
-      virtualService(`    - match:
+      SVC.virtualService(`    - match:
         - headers: { x-canary: { exact: "true" } }
       route:
         - destination: { host: ${HOST}, subset: v2 }
@@ -178,9 +106,9 @@ describe('grpc-go xDS client routed by meshplane', () => {
   });
 
   it('fails matching RPCs with the configured fault status and leaves the others alone', async () => {
-    write(
+    cfg.write(
       'helloworld-vs.yaml',
-      virtualService(`    - match:
+      SVC.virtualService(`    - match:
         - headers: { x-fault: { exact: grpc } }
       fault:
         abort: { grpcStatus: PERMISSION_DENIED, percentage: { value: 100 } }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ISTIO_CRDS } from '../../src/galley/sources/kube-resources.js';
 import { corpusNamespaces, loadCorpus, type CorpusDocument } from './support/istio-corpus.js';
-import { KubeCluster } from './support/kube-cluster.js';
+import { ClusterSlot, mapLimit } from './support/kube-fixtures.js';
 import { REPO_ROOT } from './support/kube-peers.js';
 
 const DEPLOY = path.join(REPO_ROOT, 'deploy');
@@ -34,39 +34,18 @@ const CRD_REJECTS = [
   'pkg/config/validation/testdata/crds/workloadgroup-invalid.yaml#0',
 ];
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-  return out;
-}
-
 describe('Istio CRDs and deploy/ on a real kube-apiserver', () => {
-  let started: KubeCluster | undefined;
-  let startError: unknown;
+  const kube = new ClusterSlot();
   const corpus: CorpusDocument[] = loadCorpus();
   /** Every test fails (none is skipped) with the start error when the peers are missing. */
-  const c = (): KubeCluster => {
-    if (!started) throw startError instanceof Error ? startError : new Error(String(startError));
-    return started;
-  };
+  const c = kube.get;
 
   beforeAll(async () => {
-    try {
-      started = await KubeCluster.start();
-    } catch (err) {
-      startError = err;
-    }
+    await kube.start();
   }, 240_000);
 
   afterAll(async () => {
-    await started?.stop();
+    await kube.stop();
   }, 60_000);
 
   it('installs crds.yaml and meshplane.yaml; webhook.yaml passes a server-side dry run', async () => {

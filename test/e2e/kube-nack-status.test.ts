@@ -8,14 +8,13 @@
  * connected proxies' current NACKs count, as istiod counts only connected proxies). Fails, never
  * skips, when the peers are missing.
  */
-import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/xds/type-urls.js';
+import { stopAll } from '../integration/support/fixtures.js';
 import { waitFor, type MeshplaneProcess } from '../integration/support/harness.js';
 import { adsClient, RawStream, type Msg } from '../integration/support/raw-ads.js';
-import { KubeCluster } from './support/kube-cluster.js';
-import { REPO_ROOT } from './support/kube-peers.js';
+import { ClusterSlot } from './support/kube-fixtures.js';
 import { pickPorts, startMeshplaneOnKube, type MeshplanePorts } from './support/meshplane-kube.js';
 
 const PROXY = 'sidecar~10.0.9.9~productpage-1.default~default.svc.cluster.local';
@@ -33,16 +32,12 @@ const CLUSTER = 'outbound|9080|v1|reviews.default.svc.cluster.local';
 const RDS_ERROR = 'route config 9080: unsupported retry policy in virtual host reviews';
 const CDS_ERROR = `cluster ${CLUSTER}: unknown load balancing policy`;
 
-let started: KubeCluster | undefined;
-let startError: unknown;
+const kube = new ClusterSlot();
 let ports: MeshplanePorts;
 let meshplane: MeshplaneProcess | undefined;
 let client: grpc.Client | undefined;
 
-const c = (): KubeCluster => {
-  if (!started) throw startError instanceof Error ? startError : new Error(String(startError));
-  return started;
-};
+const c = kube.get;
 
 const SERVICE_ENTRY = {
   apiVersion: 'networking.istio.io/v1',
@@ -201,25 +196,14 @@ async function connectedSidecar(): Promise<Sidecar> {
 }
 
 beforeAll(async () => {
-  try {
-    started = await KubeCluster.start();
-  } catch (err) {
-    startError = err;
-    return;
-  }
-  await c().kubectlOk(['apply', '-f', path.join(REPO_ROOT, 'deploy/crds.yaml')]);
-  await c().kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  if (!(await kube.start({ crds: true }))) return;
   ports = await pickPorts();
   // No ValidatingWebhookConfiguration: an invalid VirtualService is stored (and gets Valid=False).
   meshplane = await startMeshplaneOnKube(c(), ports);
   client = adsClient(ports.xds);
 }, 240_000);
 
-afterAll(async () => {
-  client?.close();
-  await meshplane?.stop();
-  await started?.stop();
-}, 60_000);
+afterAll(() => stopAll(client, meshplane, kube), 60_000);
 
 describe('proxy NACKs written back to the Kubernetes objects (Reconciled condition)', () => {
   it('a VirtualService carries a Valid condition first (invalid, then fixed)', async () => {

@@ -5,7 +5,6 @@
  * keeps the last state, causes no change events on return, and the next change is applied.
  * Fails, never skips, when the peers are missing.
  */
-import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigStore } from '../../src/galley/config-store.js';
@@ -15,7 +14,7 @@ import { KubeRegistry } from '../../src/registry/kube/controller.js';
 import type { RegistryChange } from '../../src/registry/registry.js';
 import { silentLogger } from '../../src/util/log.js';
 import { KubeCluster } from './support/kube-cluster.js';
-import { REPO_ROOT } from './support/kube-peers.js';
+import { createObjects, installCrds, patchJson, WEB_WORKLOAD_OBJECTS } from './support/kube-fixtures.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -78,8 +77,7 @@ describe('Kubernetes source and registry on a real kube-apiserver', () => {
   beforeAll(async () => {
     try {
       started = await KubeCluster.start();
-      await started.kubectlOk(['apply', '-f', path.join(REPO_ROOT, 'deploy/crds.yaml')]);
-      await started.kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+      await installCrds(started);
       await started.kubectlOk(['create', 'namespace', 'shop']);
       await started.kubectlOk(['create', '-f', '-'], vs('before-start', 'shop', 10));
       const kc = new KubeConfig();
@@ -138,46 +136,7 @@ describe('Kubernetes source and registry on a real kube-apiserver', () => {
   });
 
   it('builds registry services from Services, EndpointSlices, Pods and Nodes', async () => {
-    const objects = [
-      {
-        apiVersion: 'v1',
-        kind: 'Node',
-        metadata: {
-          name: 'node-a',
-          labels: { 'topology.kubernetes.io/region': 'r1', 'topology.kubernetes.io/zone': 'z1' },
-        },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'web-v1', namespace: 'shop', labels: { app: 'web', version: 'v1' } },
-        spec: { nodeName: 'node-a', containers: [{ name: 'web', image: 'none' }] },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: 'web', namespace: 'shop' },
-        spec: { selector: { app: 'web' }, ports: [{ name: 'grpc', port: 50051, targetPort: 'grpc' }] },
-      },
-      {
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: { name: 'web-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } },
-        addressType: 'IPv4',
-        ports: [{ name: 'grpc', port: 50061 }],
-        endpoints: [
-          {
-            // The EndpointSlice API refuses loopback addresses, so this one is data only (TEST-NET-1,
-            // RFC 5737), never dialled. Traffic tests route by ServiceEntry endpoints on 127.0.0.x.
-            addresses: ['192.0.2.10'],
-            conditions: { ready: true },
-            nodeName: 'node-a',
-            targetRef: { kind: 'Pod', name: 'web-v1', namespace: 'shop' },
-          },
-        ],
-      },
-    ];
-    for (const o of objects) await c().kubectlOk(['create', '-f', '-'], JSON.stringify(o));
+    await createObjects(c(), WEB_WORKLOAD_OBJECTS);
     const host = 'web.shop.svc.cluster.local';
     const svc = await eventually(() => registry!.services().find((s) => s.hostname === host), 'web service');
     expect(svc).toMatchObject({
@@ -203,15 +162,8 @@ describe('Kubernetes source and registry on a real kube-apiserver', () => {
     ]);
 
     registryChanges.length = 0;
-    await c().kubectlOk([
-      'patch',
-      'endpointslice',
-      'web-1',
-      '-n',
-      'shop',
-      '--type=json',
-      '-p',
-      '[{"op":"replace","path":"/endpoints/0/conditions/ready","value":false}]',
+    await patchJson(c(), 'endpointslice', 'web-1', 'shop', [
+      { op: 'replace', path: '/endpoints/0/conditions/ready', value: false },
     ]);
     await eventually(() => registry!.endpoints(svc)[0]?.healthy === false, 'endpoint not ready');
     expect(registryChanges).toContainEqual({ servicesChanged: [], endpointsChanged: [host] });

@@ -5,57 +5,20 @@
  * `discovery.k8s.io/v1/EndpointSlice`, ...), and it serves their endpoints over EDS.
  * Fails, never skips, when the peers are missing.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageType } from '../../src/xds/proto.js';
 import { ENDPOINT_TYPE } from '../../src/xds/type-urls.js';
 import { freePort, waitFor } from '../integration/support/harness.js';
 import { PlaneProcess } from '../integration/support/plane-process.js';
 import { adsClient, RawStream, type Msg } from '../integration/support/raw-ads.js';
-import { KubeCluster } from './support/kube-cluster.js';
-import { REPO_ROOT } from './support/kube-peers.js';
+import { ClusterSlot, createObjects, patchJson, WEB_WORKLOAD_OBJECTS } from './support/kube-fixtures.js';
 
 const HOST = 'web.shop.svc.cluster.local';
 const CLUSTER = `outbound|50051||${HOST}`;
 
 const OBJECTS = [
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
-  {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name: 'node-a',
-      labels: { 'topology.kubernetes.io/region': 'r1', 'topology.kubernetes.io/zone': 'z1' },
-    },
-  },
-  {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'web-v1', namespace: 'shop', labels: { app: 'web', version: 'v1' } },
-    spec: { nodeName: 'node-a', containers: [{ name: 'web', image: 'none' }] },
-  },
-  {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: 'web', namespace: 'shop' },
-    spec: { selector: { app: 'web' }, ports: [{ name: 'grpc', port: 50051, targetPort: 'grpc' }] },
-  },
-  {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: 'web-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } },
-    addressType: 'IPv4',
-    ports: [{ name: 'grpc', port: 50061 }],
-    endpoints: [
-      {
-        // TEST-NET-1 (RFC 5737): data only, never dialled (the EndpointSlice API refuses loopback).
-        addresses: ['192.0.2.10'],
-        conditions: { ready: true },
-        nodeName: 'node-a',
-        targetRef: { kind: 'Pod', name: 'web-v1', namespace: 'shop' },
-      },
-    ],
-  },
+  ...WEB_WORKLOAD_OBJECTS,
 ];
 
 interface Lb {
@@ -76,26 +39,16 @@ function decodeLb(res: Msg): Lb | undefined {
 }
 
 describe('Galley on Kubernetes, Pilot fed over MCP only', () => {
-  let cluster: KubeCluster | undefined;
-  let startError: unknown;
+  const kube = new ClusterSlot();
   let galley: PlaneProcess | undefined;
   let pilot: PlaneProcess | undefined;
   let xdsPort = 0;
-  const c = (): KubeCluster => {
-    if (!cluster) throw startError instanceof Error ? startError : new Error(String(startError));
-    return cluster;
-  };
+  const c = kube.get;
 
   beforeAll(async () => {
-    try {
-      cluster = await KubeCluster.start();
-    } catch (err) {
-      startError = err;
-      return;
-    }
-    await cluster.kubectlOk(['apply', '-f', path.join(REPO_ROOT, 'deploy/crds.yaml')]);
-    await cluster.kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
-    for (const o of OBJECTS) await cluster.kubectlOk(['create', '-f', '-'], JSON.stringify(o));
+    if (!(await kube.start({ crds: true }))) return;
+    const cluster = c();
+    await createObjects(cluster, OBJECTS);
     const mcp = await freePort();
     galley = await PlaneProcess.start(
       'galley',
@@ -123,7 +76,7 @@ describe('Galley on Kubernetes, Pilot fed over MCP only', () => {
   afterAll(async () => {
     await pilot?.stop();
     await galley?.stop();
-    await cluster?.stop();
+    await kube.stop();
   });
 
   it('serves the endpoints of a Kubernetes Service it only heard of over MCP, and follows changes', async () => {
@@ -150,15 +103,8 @@ describe('Galley on Kubernetes, Pilot fed over MCP only', () => {
       );
       stream.send({ type_url: ENDPOINT_TYPE, response_nonce: 'ack' });
 
-      await c().kubectlOk([
-        'patch',
-        'endpointslice',
-        'web-1',
-        '-n',
-        'shop',
-        '--type=json',
-        '-p',
-        '[{"op":"replace","path":"/endpoints/0/addresses/0","value":"192.0.2.20"}]',
+      await patchJson(c(), 'endpointslice', 'web-1', 'shop', [
+        { op: 'replace', path: '/endpoints/0/addresses/0', value: '192.0.2.20' },
       ]);
       const moved = await waitFor('EDS update with the new address', async () => {
         const lb = decodeLb(await stream.next(5000));

@@ -6,22 +6,17 @@
  * counts the rejection in `galley_validation_failed` on `/metrics`. Fails, never skips, when the
  * peers are missing.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopAll } from '../integration/support/fixtures.js';
 import { waitFor, type MeshplaneProcess } from '../integration/support/harness.js';
-import { KubeCluster } from './support/kube-cluster.js';
-import { REPO_ROOT } from './support/kube-peers.js';
+import { ClusterSlot } from './support/kube-fixtures.js';
 import { pickPorts, startMeshplaneOnKube, type MeshplanePorts } from './support/meshplane-kube.js';
 
-let started: KubeCluster | undefined;
-let startError: unknown;
+const kube = new ClusterSlot();
 let ports: MeshplanePorts;
 let meshplane: MeshplaneProcess | undefined;
 
-const c = (): KubeCluster => {
-  if (!started) throw startError instanceof Error ? startError : new Error(String(startError));
-  return started;
-};
+const c = kube.get;
 
 const FAILED_SERIES =
   'galley_validation_failed{group="networking.istio.io",version="v1",resource="virtualservices",reason="invalid_resource"}';
@@ -83,23 +78,13 @@ const statusWrites = (name: string): number =>
   meshplane!.logs.filter((l) => l.msg === 'status condition written' && l['name'] === name).length;
 
 beforeAll(async () => {
-  try {
-    started = await KubeCluster.start();
-  } catch (err) {
-    startError = err;
-    return;
-  }
-  await c().kubectlOk(['apply', '-f', path.join(REPO_ROOT, 'deploy/crds.yaml')]);
-  await c().kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  if (!(await kube.start({ crds: true }))) return;
   ports = await pickPorts();
   // No ValidatingWebhookConfiguration: the API server stores what its CRD schema accepts.
   meshplane = await startMeshplaneOnKube(c(), ports);
 }, 240_000);
 
-afterAll(async () => {
-  await meshplane?.stop();
-  await started?.stop();
-}, 60_000);
+afterAll(() => stopAll(meshplane, kube), 60_000);
 
 describe('validation status written back to Kubernetes objects', () => {
   it('reports an invalid VirtualService in its status with the field path, and counts it', async () => {

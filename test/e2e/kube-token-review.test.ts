@@ -11,24 +11,19 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMeshCa } from '../../src/security/mesh-ca.js';
-import { CLUSTER_TYPE } from '../../src/xds/type-urls.js';
 import { freePort, MeshplaneProcess, waitFor } from '../integration/support/harness.js';
-import { AdsClient, RawStream } from '../integration/support/raw-ads.js';
-import { KubeCluster } from './support/kube-cluster.js';
+import { AdsClient, askCds as askCdsFor, withBearerToken } from '../integration/support/raw-ads.js';
+import { ClusterSlot } from './support/kube-fixtures.js';
 import { REPO_ROOT } from './support/kube-peers.js';
 
-let started: KubeCluster | undefined;
-let startError: unknown;
+const kube = new ClusterSlot();
 let meshplane: MeshplaneProcess | undefined;
 let caDir: string;
 let securePort: number;
 let caPem: string;
 const clients: grpc.Client[] = [];
 
-const c = (): KubeCluster => {
-  if (!started) throw startError instanceof Error ? startError : new Error(String(startError));
-  return started;
-};
+const c = kube.get;
 const mp = (): MeshplaneProcess => {
   if (!meshplane) throw new Error('meshplane did not start');
   return meshplane;
@@ -42,32 +37,13 @@ const node = (ns: string) => ({
 
 /** A TLS client trusting the mesh CA that sends `token` as Istio's agent does. */
 function tokenClient(token: string): grpc.Client {
-  const creds = grpc.credentials.combineChannelCredentials(
-    grpc.credentials.createSsl(Buffer.from(caPem)),
-    grpc.credentials.createFromMetadataGenerator((_, cb) => {
-      const md = new grpc.Metadata();
-      md.set('authorization', `Bearer ${token}`);
-      cb(null, md);
-    }),
-  );
+  const creds = withBearerToken(grpc.credentials.createSsl(Buffer.from(caPem)), token);
   const client = new AdsClient(`127.0.0.1:${securePort}`, creds);
   clients.push(client);
   return client;
 }
 
-async function askCds(
-  client: grpc.Client,
-  ns: string,
-): Promise<{ resources?: number; status?: grpc.StatusObject }> {
-  const s = new RawStream(client, 'StreamAggregatedResources');
-  s.send({ node: node(ns), type_url: CLUSTER_TYPE });
-  const result = await Promise.race([
-    s.next(20_000).then((m) => ({ resources: (m['resources'] as unknown[]).length })),
-    s.status.then((status) => ({ status })),
-  ]);
-  s.end();
-  return result;
-}
+const askCds = (client: grpc.Client, ns: string) => askCdsFor(client, node(ns), 20_000);
 
 const token = async (ns: string, sa: string, audience?: string): Promise<string> =>
   (
@@ -83,16 +59,9 @@ const token = async (ns: string, sa: string, audience?: string): Promise<string>
   ).trim();
 
 beforeAll(async () => {
-  try {
-    started = await KubeCluster.start();
-  } catch (err) {
-    startError = err;
-    return;
-  }
+  if (!(await kube.start({ crds: true }))) return;
   const cluster = c();
-  await cluster.kubectlOk(['apply', '-f', path.join(REPO_ROOT, 'deploy/crds.yaml')]);
   await cluster.kubectlOk(['apply', '-f', path.join(REPO_ROOT, 'deploy/meshplane.yaml')]);
-  await cluster.kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
   await cluster.kubectlOk(['create', 'namespace', 'other']);
   await cluster.kubectlOk(['create', 'serviceaccount', 'sleep', '-n', 'default']);
   await cluster.kubectlOk(['create', 'serviceaccount', 'sleep', '-n', 'other']);
@@ -119,7 +88,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const cl of clients) cl.close();
   await meshplane?.stop();
-  await started?.stop();
+  await kube.stop();
   if (caDir) rmSync(path.dirname(caDir), { recursive: true, force: true });
 }, 60_000);
 

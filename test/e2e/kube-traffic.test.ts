@@ -8,18 +8,11 @@
  * serves the config the API server holds. Fails, never skips, when the peers are missing.
  * Needs `npm run build` (dist/main.js) and `npm run peers`.
  */
-import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBackend } from '../../examples/echo-service.js';
-import {
-  freePort,
-  type MeshplaneProcess,
-  waitFor,
-  XdsClientProcess,
-} from '../integration/support/harness.js';
-import { KubeCluster } from './support/kube-cluster.js';
-import { REPO_ROOT } from './support/kube-peers.js';
+import { share, startGrpcBackends } from '../integration/support/fixtures.js';
+import { type MeshplaneProcess, waitFor, XdsClientProcess } from '../integration/support/harness.js';
+import { ClusterSlot } from './support/kube-fixtures.js';
 import {
   kubectlRetry,
   loopbackWebhookConfig,
@@ -36,16 +29,12 @@ const BACKENDS = ['v1-0', 'v1-1', 'v2-0'];
 
 const backendPorts: Record<string, number> = {};
 const servers: grpc.Server[] = [];
-let started: KubeCluster | undefined;
-let startError: unknown;
+const kube = new ClusterSlot();
 let ports: MeshplanePorts;
 let meshplane: MeshplaneProcess | undefined;
 let client: XdsClientProcess | undefined;
 
-const c = (): KubeCluster => {
-  if (!started) throw startError instanceof Error ? startError : new Error(String(startError));
-  return started;
-};
+const c = kube.get;
 const xds = (): XdsClientProcess => {
   if (!client) throw new Error('xDS client not started (see the first failure)');
   return client;
@@ -103,14 +92,6 @@ function virtualService(split: Record<string, number>, apiVersion = 'networking.
   });
 }
 
-function share(counts: Record<string, number>, prefix: string): number {
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const hits = Object.entries(counts)
-    .filter(([k]) => k.startsWith(prefix))
-    .reduce((a, [, n]) => a + n, 0);
-  return total === 0 ? 0 : hits / total;
-}
-
 const errors = (counts: Record<string, number>): number =>
   Object.entries(counts)
     .filter(([k]) => k.startsWith('error:'))
@@ -131,18 +112,8 @@ async function converge(
 const allOn = (prefix: string) => (counts: Record<string, number>) => share(counts, prefix) === 1;
 
 beforeAll(async () => {
-  try {
-    started = await KubeCluster.start();
-  } catch (err) {
-    startError = err;
-    return;
-  }
-  await c().kubectlOk(['apply', '-f', path.join(REPO_ROOT, 'deploy/crds.yaml')]);
-  await c().kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
-  for (const b of BACKENDS) {
-    backendPorts[b] = await freePort();
-    servers.push(await startBackend(b, backendPorts[b]!));
-  }
+  if (!(await kube.start({ crds: true }))) return;
+  await startGrpcBackends(BACKENDS, backendPorts, servers);
   ports = await pickPorts();
   // Registered before meshplane runs, as `kubectl apply -f deploy/` does: Ignore, no caBundle.
   await c().kubectlOk(['apply', '-f', '-'], loopbackWebhookConfig(ports.webhook));
@@ -154,7 +125,7 @@ afterAll(async () => {
   await client?.stop();
   await meshplane?.stop();
   for (const s of servers) s.forceShutdown();
-  await started?.stop();
+  await kube.stop();
 }, 60_000);
 
 describe('proxyless gRPC routed by Istio config from kubectl', () => {

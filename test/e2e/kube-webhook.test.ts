@@ -7,14 +7,13 @@
  * document of Istio's corpus gets istiod's verdict. Fails, never skips, when peers are missing.
  */
 import { X509Certificate } from 'node:crypto';
-import path from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateDocument } from '../../src/galley/validation/validate.js';
+import { stopAll } from '../integration/support/fixtures.js';
 import type { MeshplaneProcess } from '../integration/support/harness.js';
 import { corpusNamespaces, loadCorpus, type CorpusDocument } from './support/istio-corpus.js';
-import { KubeCluster } from './support/kube-cluster.js';
-import { REPO_ROOT } from './support/kube-peers.js';
+import { ClusterSlot, mapLimit } from './support/kube-fixtures.js';
 import {
   loopbackWebhookConfig,
   pickPorts,
@@ -29,35 +28,18 @@ const DENIED =
 /** Invalid corpus documents Istio's CRD schemas reject before admission (see kube-crds.test.ts). */
 const CRD_SCHEMA_REJECTS = 8;
 
-let started: KubeCluster | undefined;
-let startError: unknown;
+const kube = new ClusterSlot();
 let ports: MeshplanePorts;
 let meshplane: MeshplaneProcess | undefined;
 let caBundle = '';
 const corpus: CorpusDocument[] = loadCorpus();
 
-const c = (): KubeCluster => {
-  if (!started) throw startError instanceof Error ? startError : new Error(String(startError));
-  return started;
-};
+const c = kube.get;
 
 /** Each error as the webhook words it: `path: message`. */
 function errorLines(object: unknown): string[] {
   const r = validateDocument(object, 'webhook');
   return r.ok ? [] : r.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message));
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-  return out;
 }
 
 /** The certificate the webhook port presents, as a TLS client sees it. */
@@ -82,23 +64,13 @@ const vs = (name: string, spec: unknown): string =>
   });
 
 beforeAll(async () => {
-  try {
-    started = await KubeCluster.start();
-  } catch (err) {
-    startError = err;
-    return;
-  }
-  await c().kubectlOk(['apply', '-f', path.join(REPO_ROOT, 'deploy/crds.yaml')]);
-  await c().kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  if (!(await kube.start({ crds: true }))) return;
   ports = await pickPorts();
   await c().kubectlOk(['apply', '-f', '-'], loopbackWebhookConfig(ports.webhook));
   meshplane = await startMeshplaneOnKube(c(), ports);
 }, 240_000);
 
-afterAll(async () => {
-  await meshplane?.stop();
-  await started?.stop();
-}, 60_000);
+afterAll(() => stopAll(meshplane, kube), 60_000);
 
 describe('validating admission webhook on a real kube-apiserver', () => {
   it('patches its generated CA into caBundle and flips failurePolicy to Fail', async () => {

@@ -11,10 +11,17 @@
  * Run `npm run build` and `test/e2e/peers/build-mosn.sh` first.
  */
 import http from 'node:http';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  destinationRule,
+  serviceEntry as seYaml,
+  share,
+  virtualService as vsYaml,
+  writeAtomic,
+} from '../integration/support/fixtures.js';
 import { freePort, MeshplaneProcess, waitFor } from '../integration/support/harness.js';
 import { findMosn, MosnProcess } from './support/mosn-peer.js';
 
@@ -88,53 +95,23 @@ async function count(n: number, urlPath = '/', headers: Record<string, string> =
   return counts;
 }
 
-function share(counts: Record<string, number>, prefix: string): number {
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const hits = Object.entries(counts)
-    .filter(([k]) => k.startsWith(prefix))
-    .reduce((a, [, n]) => a + n, 0);
-  return total === 0 ? 0 : hits / total;
-}
-
-function write(file: string, text: string): void {
-  // Write then rename, so meshplane's directory source never reads half a file.
-  const tmp = path.join(configDir, `.${file}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path.join(configDir, file));
-}
+// Write then rename, so meshplane's directory source never reads half a file.
+const write = (file: string, text: string): void => writeAtomic(configDir, file, text);
 
 function serviceEntry(): string {
-  const endpoints = Object.keys(ports)
-    .sort()
-    .map(
-      (b) =>
-        `    - { address: 127.0.0.1, ports: { http: ${ports[b]} }, labels: { version: ${b.split('-')[0]} } }`,
-    )
-    .join('\n');
   // The service port is the egress listener's port: the Sidecar's HTTP egress listener on PORT
   // serves route config "PORT", whose virtual hosts are the services with port PORT.
-  return `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: echo, namespace: default }
-spec:
-  hosts: [${HOST}]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{ number: ${egressPort}, name: http, protocol: HTTP }]
-  endpoints:
-${endpoints}
-`;
+  return seYaml({
+    name: 'echo',
+    host: HOST,
+    backends: ports,
+    port: egressPort,
+    portName: 'http',
+    protocol: 'HTTP',
+  });
 }
 
-const DESTINATION_RULE = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: echo, namespace: default }
-spec:
-  host: ${HOST}
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
-`;
+const DESTINATION_RULE = destinationRule({ name: 'echo', host: HOST });
 
 function sidecar(): string {
   return `apiVersion: networking.istio.io/v1
@@ -150,14 +127,7 @@ spec:
 }
 
 function virtualService(http: string): string {
-  return `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: echo, namespace: default }
-spec:
-  hosts: [${HOST}]
-  http:
-${http}
-`;
+  return vsYaml({ name: 'echo', host: HOST, http });
 }
 
 /** Header match first, then a fault on /fail, then the 80/20 split for everything else. */

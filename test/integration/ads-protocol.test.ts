@@ -9,7 +9,7 @@ import { fullPush, type PushRequest } from '../../src/model/push-request.js';
 import type { Proxy } from '../../src/model/proxy.js';
 import { silentLogger } from '../../src/util/log.js';
 import { adsServiceDefinition } from '../../src/xds/ads-service.js';
-import { AdsClient, RawStream, type Msg, serveRecording } from './support/raw-ads.js';
+import { AdsClient, RawStream, type Msg, serveXds, type ServedXds } from './support/raw-ads.js';
 import type {
   EncodedResource,
   GenerateResult,
@@ -74,7 +74,7 @@ const deltaNames = (resp: Msg): string[] => (resp.resources ?? []).map((r: Msg) 
 describe('ADS protocol', () => {
   let source: FakeSource;
   let server: XdsServer;
-  let grpcServer: grpc.Server;
+  let served: ServedXds;
   let client: grpc.Client;
   let written: Array<{ stream: number; message: Msg }> = [];
   const streams: RawStream[] = [];
@@ -89,21 +89,13 @@ describe('ADS protocol', () => {
 
   beforeAll(async () => {
     source = new FakeSource();
-    server = new XdsServer({ source, logger: silentLogger() });
     // Serve through register() on our own grpc.Server so the test sees every message the
     // server writes (to check the resource bytes are shared, never re-encoded per stream).
-    const rec = await serveRecording(server);
-    grpcServer = rec.grpcServer;
-    written = rec.written;
-    const port = rec.port;
-    client = new AdsClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    served = await serveXds(source);
+    ({ server, client, written } = served);
   });
 
-  afterAll(async () => {
-    client.close();
-    await server.stop();
-    grpcServer.forceShutdown();
-  });
+  afterAll(() => served.stop());
 
   beforeEach(() => {
     source.store.clear();

@@ -5,19 +5,18 @@
  * ClusterLoadAssignment while LDS/CDS stay whole; a push that changes nothing for a type writes
  * nothing; delta streams of a group share their diff.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PushContext } from '../../src/model/push-context.js';
 import { buildPushContext } from '../../src/model/push-context.js';
 import { fullPush, type PushRequest } from '../../src/model/push-request.js';
 import { buildGeneratorMap } from '../../src/pilot/generators/index.js';
 import { XdsResourceSource } from '../../src/pilot/xds-source.js';
-import { silentLogger } from '../../src/util/log.js';
 import { messageType } from '../../src/xds/proto.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, ROUTE_TYPE } from '../../src/xds/type-urls.js';
-import { XdsServer } from '../../src/xds/xds-server.js';
+import type { XdsServer } from '../../src/xds/xds-server.js';
 import { buildWorld, parseIstioYaml, TestConfigStore, type World } from '../golden/pilot-harness.js';
-import { AdsClient, RawStream, type Msg, serveRecording } from './support/raw-ads.js';
+import { RawStream, type Msg, serveXds, type ServedXds } from './support/raw-ads.js';
 
 const INPUT = `
 apiVersion: networking.istio.io/v1
@@ -57,7 +56,7 @@ describe('ADS sharing across streams', () => {
   let world: World;
   let push: PushContext;
   let server: XdsServer;
-  let grpcServer: grpc.Server;
+  let served: ServedXds;
   let client: grpc.Client;
   let written: Array<{ stream: number; message: Msg }> = [];
   const streams: RawStream[] = [];
@@ -66,19 +65,11 @@ describe('ADS sharing across streams', () => {
     world = buildWorld(parseIstioYaml(INPUT, 'test'));
     push = world.push;
     const source = new XdsResourceSource({ generators: buildGeneratorMap(), pushContext: () => push });
-    server = new XdsServer({ source, logger: silentLogger() });
-    const rec = await serveRecording(server);
-    grpcServer = rec.grpcServer;
-    written = rec.written;
-    const port = rec.port;
-    client = new AdsClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    served = await serveXds(source);
+    ({ server, client, written } = served);
   });
 
-  afterAll(async () => {
-    client.close();
-    await server.stop();
-    grpcServer.forceShutdown();
-  });
+  afterAll(() => served.stop());
 
   afterEach(() => {
     for (const s of streams.splice(0)) s.end();

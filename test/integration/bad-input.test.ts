@@ -3,38 +3,17 @@
  * the resource and the field path, while a real grpc-js-xds client keeps following the last good
  * config; fixing the files recovers.
  */
-import { mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBackend } from '../../examples/echo-service.js';
-import { freePort, MeshplaneProcess, waitFor, XdsClientProcess } from './support/harness.js';
+import { ConfigDir, routeAllTo, stopAll, twoVersionService, virtualService } from './support/fixtures.js';
+import { MeshplaneProcess, waitFor, XdsClientProcess } from './support/harness.js';
 
 const HOST = 'hello.default.svc.cluster.local';
 const TARGET = `xds:///${HOST}:50051`;
-let dir: string;
+let cfg: ConfigDir;
 let meshplane: MeshplaneProcess;
 let client: XdsClientProcess;
-const servers: grpc.Server[] = [];
-const ports: Record<string, number> = {};
-
-function write(file: string, text: string): void {
-  const tmp = path.join(dir, `.${file}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path.join(dir, file));
-}
-
-const vs = (name: string, host: string, http: string): string => `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: ${name}, namespace: default }
-spec:
-  hosts: [${host}]
-  http:
-${http}
-`;
-const toSubset = (s: string): string =>
-  `    - route:\n        - destination: { host: ${HOST}, subset: ${s} }`;
+const vs = (name: string, host: string, http: string): string => virtualService({ name, host, http });
+const toSubset = (s: string): string => routeAllTo(HOST, s);
 
 async function onlyOn(version: string): Promise<void> {
   await waitFor(`all traffic on ${version}`, async () => {
@@ -51,61 +30,30 @@ function logsMention(...parts: string[]): boolean {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'meshplane-bad-'));
-  for (const name of ['v1', 'v2']) {
-    ports[name] = await freePort();
-    servers.push(await startBackend(name, ports[name]!));
-  }
-  write(
-    'se.yaml',
-    `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: hello, namespace: default }
-spec:
-  hosts: [${HOST}]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{ number: 50051, name: grpc, protocol: GRPC }]
-  endpoints:
-    - { address: 127.0.0.1, ports: { grpc: ${ports['v1']} }, labels: { version: v1 } }
-    - { address: 127.0.0.1, ports: { grpc: ${ports['v2']} }, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: hello, namespace: default }
-spec:
-  host: ${HOST}
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
-`,
-  );
-  write('vs.yaml', vs('hello', HOST, toSubset('v2')));
-  meshplane = await MeshplaneProcess.start(dir);
+  cfg = ConfigDir.create('bad');
+  await cfg.startBackends(['v1', 'v2']);
+  cfg.write('se.yaml', twoVersionService({ name: 'hello', host: HOST, backends: cfg.ports }));
+  cfg.write('vs.yaml', vs('hello', HOST, toSubset('v2')));
+  meshplane = await MeshplaneProcess.start(cfg.dir);
   client = await XdsClientProcess.start(meshplane.xdsPort);
   await onlyOn('v2');
 }, 60_000);
 
-afterAll(async () => {
-  await client?.stop();
-  await meshplane?.stop();
-  for (const s of servers) s.forceShutdown();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopAll(client, meshplane, cfg));
 
 describe('bad input in the config directory', () => {
   it('rejects several bad files at once, naming file, resource and field, and keeps the last good config', async () => {
-    write(
+    cfg.write(
       'syntax.yaml',
       'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: [unclosed\n',
     );
-    write(
+    cfg.write(
       'unknown-kind.yaml',
       'apiVersion: networking.istio.io/v1\nkind: Frobnicator\nmetadata: { name: x }\nspec: {}\n',
     );
     // The live VirtualService loses its destination host: rejected, its last good version stays.
-    write('vs.yaml', vs('hello', HOST, '    - route:\n        - destination: { subset: v1 }'));
-    write(
+    cfg.write('vs.yaml', vs('hello', HOST, '    - route:\n        - destination: { subset: v1 }'));
+    cfg.write(
       'subset-no-name.yaml',
       `apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -116,7 +64,7 @@ spec:
     - labels: { version: v1 }
 `,
     );
-    write(
+    cfg.write(
       'dup-subset.yaml',
       `apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -128,7 +76,7 @@ spec:
     - { name: a, labels: { version: v2 } }
 `,
     );
-    write(
+    cfg.write(
       'bad-regex.yaml',
       vs(
         'regex',
@@ -165,9 +113,9 @@ spec:
       'dup-subset.yaml',
       'bad-regex.yaml',
     ]) {
-      unlinkSync(path.join(dir, f));
+      cfg.remove(f);
     }
-    write('vs.yaml', vs('hello', HOST, toSubset('v1')));
+    cfg.write('vs.yaml', vs('hello', HOST, toSubset('v1')));
     await onlyOn('v1');
     const configz = (await (await fetch(`http://127.0.0.1:${meshplane.httpPort}/debug/configz`)).json()) as {
       rejected: unknown[];
@@ -182,10 +130,10 @@ spec:
   });
 
   it('warns about a route to an undefined subset without crashing', async () => {
-    write('vs.yaml', vs('hello', HOST, toSubset('v3')));
+    cfg.write('vs.yaml', vs('hello', HOST, toSubset('v3')));
     await waitFor('undefined subset warning', () => logsMention('v3', 'subset'));
     expect(meshplane.child.exitCode).toBeNull();
-    write('vs.yaml', vs('hello', HOST, toSubset('v2')));
+    cfg.write('vs.yaml', vs('hello', HOST, toSubset('v2')));
     await onlyOn('v2');
   });
 });

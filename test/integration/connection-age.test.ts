@@ -5,42 +5,18 @@
  * through several such reconnections without a failed RPC and keep following config changes;
  * `/debug/syncz` shows each new connection.
  */
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBackend } from '../../examples/echo-service.js';
-import { freePort, MeshplaneProcess, waitFor, XdsClientProcess } from './support/harness.js';
+import { ConfigDir, meshService, stopAll } from './support/fixtures.js';
+import { MeshplaneProcess, waitFor, XdsClientProcess } from './support/harness.js';
 
-const HOST = 'echo.default.svc.cluster.local';
-const TARGET = `xds:///${HOST}:50051`;
+const SVC = meshService('echo');
+const TARGET = SVC.target;
 const AGE_MS = 1000;
 const GRACE_MS = 250;
 
-let dir: string;
+let cfg: ConfigDir;
 let meshplane: MeshplaneProcess;
 let client: XdsClientProcess;
-const servers: grpc.Server[] = [];
-const ports: Record<string, number> = {};
-
-function write(file: string, text: string): void {
-  const tmp = path.join(dir, `.${file}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path.join(dir, file));
-}
-
-function virtualService(subset: string): string {
-  return `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: echo, namespace: default }
-spec:
-  hosts: [${HOST}]
-  http:
-    - route:
-        - destination: { host: ${HOST}, subset: ${subset} }
-`;
-}
 
 interface SynczEntry {
   proxy: string;
@@ -54,37 +30,11 @@ async function clientConnections(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'meshplane-age-'));
-  for (const name of ['v1-0', 'v2-0']) {
-    ports[name] = await freePort();
-    servers.push(await startBackend(name, ports[name]!));
-  }
-  write(
-    'echo.yaml',
-    `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: echo, namespace: default }
-spec:
-  hosts: [${HOST}]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{ number: 50051, name: grpc, protocol: GRPC }]
-  endpoints:
-    - { address: 127.0.0.1, ports: { grpc: ${ports['v1-0']} }, labels: { version: v1 } }
-    - { address: 127.0.0.1, ports: { grpc: ${ports['v2-0']} }, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: echo, namespace: default }
-spec:
-  host: ${HOST}
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
-`,
-  );
-  write('echo-vs.yaml', virtualService('v1'));
-  meshplane = await MeshplaneProcess.start(dir, [
+  cfg = ConfigDir.create('age');
+  await cfg.startBackends(['v1-0', 'v2-0']);
+  cfg.write('echo.yaml', SVC.twoVersionService(cfg.ports));
+  cfg.write('echo-vs.yaml', SVC.routeAllTo('v1'));
+  meshplane = await MeshplaneProcess.start(cfg.dir, [
     '--keepalive-max-server-connection-age',
     `${AGE_MS}ms`,
     '--keepalive-max-server-connection-age-grace',
@@ -97,12 +47,7 @@ spec:
   client = await XdsClientProcess.start(meshplane.xdsPort);
 }, 60_000);
 
-afterAll(async () => {
-  await client?.stop();
-  await meshplane?.stop();
-  for (const s of servers) s.forceShutdown();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopAll(client, meshplane, cfg));
 
 describe('maximum connection age', () => {
   it('moves a real xDS client to new connections without failing an RPC', async () => {
@@ -142,7 +87,7 @@ describe('maximum connection age', () => {
     );
     console.log(`[measure] waited ${Date.now() - w0} ms for a new connection`);
     const t0 = Date.now();
-    write('echo-vs.yaml', virtualService('v2'));
+    cfg.write('echo-vs.yaml', SVC.routeAllTo('v2'));
     await waitFor(
       'traffic on v2',
       async () => {

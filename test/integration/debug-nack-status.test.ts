@@ -6,12 +6,11 @@
  * debug endpoint on the live process.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/xds/type-urls.js';
+import { ConfigDir } from './support/fixtures.js';
 import { MeshplaneProcess, REPO_ROOT, waitFor } from './support/harness.js';
 import { adsClient, RawStream, type Msg } from './support/raw-ads.js';
 
@@ -45,15 +44,10 @@ spec:
   http: [{ timeout: ${timeout}, route: [{ destination: { host: reviews, subset: v1 } }] }]
 `;
 
-let dir: string;
+let cfg: ConfigDir;
 let meshplane: MeshplaneProcess;
 let client: grpc.Client;
 let stream: RawStream;
-
-function write(file: string, text: string): void {
-  writeFileSync(path.join(dir, `.${file}`), text);
-  renameSync(path.join(dir, `.${file}`), path.join(dir, file));
-}
 
 async function get<T = any>(url: string): Promise<T> {
   const res = await fetch(`http://127.0.0.1:${meshplane.httpPort}${url}`);
@@ -85,10 +79,10 @@ function proxyStatus(): Promise<{ code: number | null; stdout: string; stderr: s
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'meshplane-nack-'));
-  write('service.yaml', SERVICE);
-  write('route.yaml', route('5s'));
-  meshplane = await MeshplaneProcess.start(dir, ['--debounce-after', '20']);
+  cfg = ConfigDir.create('nack');
+  cfg.write('service.yaml', SERVICE);
+  cfg.write('route.yaml', route('5s'));
+  meshplane = await MeshplaneProcess.start(cfg.dir, ['--debounce-after', '20']);
   client = adsClient(meshplane.xdsPort);
   stream = new RawStream(client, 'StreamAggregatedResources');
 }, 40_000);
@@ -97,7 +91,7 @@ afterAll(async () => {
   stream?.end();
   client?.close();
   await meshplane?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  cfg?.stop();
 });
 
 describe('NACK to config author, debug endpoints, proxy-status', () => {
@@ -176,7 +170,7 @@ describe('NACK to config author, debug endpoints, proxy-status', () => {
   });
 
   it('a fixed config, pushed and ACKed, clears the rejection', async () => {
-    write('route.yaml', route('7s'));
+    cfg.write('route.yaml', route('7s'));
     const rds = await nextOf(ROUTE_TYPE);
     expect(rds.nonce).not.toBe(rdsNonce);
     stream.send({

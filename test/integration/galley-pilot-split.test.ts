@@ -4,20 +4,16 @@
  * Pilots to real gRPC backends. Config changes are written to Galley's config directory; Pilot
  * only ever hears of them over MCP. Run `npm run build` first (npm test does).
  */
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBackend } from '../../examples/echo-service.js';
+import { ConfigDir, meshService, share } from './support/fixtures.js';
 import { freePort, waitFor, XdsClientProcess } from './support/harness.js';
 import { PlaneProcess } from './support/plane-process.js';
 
-const HOST = 'helloworld.default.svc.cluster.local';
-const TARGET = `xds:///${HOST}:50051`;
+const SVC = meshService('helloworld');
+const TARGET = SVC.target;
 const VS_TYPE = 'networking.istio.io/v1alpha3/VirtualService';
 
-let dir: string;
+let cfg: ConfigDir;
 let mcpPort: number;
 let galleyHttp: number;
 let galley: PlaneProcess;
@@ -26,64 +22,6 @@ const pilots: Record<'a' | 'b', { proc?: PlaneProcess; xds: number; http: number
   b: { xds: 0, http: 0 },
 };
 const clients: Partial<Record<'a' | 'b', XdsClientProcess>> = {};
-const servers: grpc.Server[] = [];
-const ports: Record<string, number> = {};
-
-function write(file: string, text: string): void {
-  const tmp = path.join(dir, `.${file}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path.join(dir, file));
-}
-
-function serviceEntry(): string {
-  const endpoints = Object.keys(ports)
-    .map(
-      (b) =>
-        `    - { address: 127.0.0.1, ports: { grpc: ${ports[b]} }, labels: { version: ${b.split('-')[0]} } }`,
-    )
-    .join('\n');
-  return `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: helloworld, namespace: default }
-spec:
-  hosts: [${HOST}]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports:
-    - { number: 50051, name: grpc, protocol: GRPC }
-  endpoints:
-${endpoints}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: helloworld, namespace: default }
-spec:
-  host: ${HOST}
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
-`;
-}
-
-function routeAllTo(subset: 'v1' | 'v2'): string {
-  return `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: helloworld, namespace: default }
-spec:
-  hosts: [${HOST}]
-  http:
-    - route:
-        - destination: { host: ${HOST}, subset: ${subset} }
-`;
-}
-
-function share(counts: Record<string, number>, prefix: string): number {
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const hits = Object.entries(counts)
-    .filter(([k]) => k.startsWith(prefix))
-    .reduce((a, [, n]) => a + n, 0);
-  return total === 0 ? 0 : hits / total;
-}
 
 async function converge(which: 'a' | 'b', what: string, prefix: string, timeoutMs = 20_000): Promise<number> {
   const t0 = Date.now();
@@ -97,7 +35,7 @@ async function converge(which: 'a' | 'b', what: string, prefix: string, timeoutM
 }
 
 async function startGalley(): Promise<PlaneProcess> {
-  return PlaneProcess.start('galley', ['--config-dir', dir, '--mcp-address', `127.0.0.1:${mcpPort}`], {
+  return PlaneProcess.start('galley', ['--config-dir', cfg.dir, '--mcp-address', `127.0.0.1:${mcpPort}`], {
     httpPort: galleyHttp,
   });
 }
@@ -149,12 +87,9 @@ const configSet = (c: Configz): string[] =>
   c.configs.map((x) => `${x.meta.kind}/${x.meta.namespace}/${x.meta.name}@${x.meta.resourceVersion}`).sort();
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'meshplane-split-'));
-  for (const name of ['v1-0', 'v1-1', 'v2-0']) {
-    ports[name] = await freePort();
-    servers.push(await startBackend(name, ports[name]!));
-  }
-  write('helloworld.yaml', serviceEntry());
+  cfg = ConfigDir.create('split');
+  await cfg.startBackends(['v1-0', 'v1-1', 'v2-0']);
+  cfg.write('helloworld.yaml', SVC.twoVersionService(cfg.ports));
   mcpPort = await freePort();
   galleyHttp = await freePort();
   for (const w of ['a', 'b'] as const) {
@@ -170,15 +105,14 @@ afterAll(async () => {
   for (const c of Object.values(clients)) await c?.stop();
   for (const p of Object.values(pilots)) await p.proc?.stop();
   await galley?.stop();
-  for (const s of servers) s.forceShutdown();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  cfg?.stop();
 });
 
 describe('Galley and Pilot as separate processes', () => {
   it('routes by config that reached Pilot over MCP, and follows a change made in Galley’s source', async () => {
     const counts = await clients.a!.call(TARGET, 150);
     expect(Object.keys(counts).sort()).toEqual(['v1-0', 'v1-1', 'v2-0']);
-    write('helloworld-vs.yaml', routeAllTo('v2'));
+    cfg.write('helloworld-vs.yaml', SVC.routeAllTo('v2'));
     const ms = await converge('a', 'all traffic on v2', 'v2');
     console.log(`[measure] split: VirtualService file write -> client converged: ${ms} ms`);
     expect(ms).toBeLessThan(5_000);
@@ -225,7 +159,7 @@ describe('Galley and Pilot as separate processes', () => {
 
   it('delivers changes made while Galley was down once it is back', async () => {
     await galley.kill9();
-    write('helloworld-vs.yaml', routeAllTo('v1'));
+    cfg.write('helloworld-vs.yaml', SVC.routeAllTo('v1'));
     await new Promise((r) => setTimeout(r, 700));
     expect(share(await clients.a!.call(TARGET, 60), 'v2')).toBe(1);
     expect(share(await clients.b!.call(TARGET, 60), 'v2')).toBe(1);
@@ -240,7 +174,7 @@ describe('Galley and Pilot as separate processes', () => {
 
   it('brings a restarted Pilot back fully synced while Galley runs', async () => {
     await pilots.a.proc!.kill9();
-    write('helloworld-vs.yaml', routeAllTo('v2'));
+    cfg.write('helloworld-vs.yaml', SVC.routeAllTo('v2'));
     await converge('b', 'pilot b still follows Galley', 'v2');
     await startPilot('a');
     await converge('a', 'client of the restarted pilot on v2', 'v2');

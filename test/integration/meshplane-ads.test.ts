@@ -3,13 +3,11 @@
  * proxyless node get everything it may see, and a delta client that reconnects with
  * `initial_resource_versions` receives the removals it missed while away.
  */
-import { mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageType } from '../../src/xds/proto.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE } from '../../src/xds/type-urls.js';
+import { ConfigDir, staticServiceEntry, stopAll } from './support/fixtures.js';
 import { MeshplaneProcess } from './support/harness.js';
 import { adsClient, RawStream, type Msg } from './support/raw-ads.js';
 
@@ -21,27 +19,12 @@ const NODE = {
 const A = 'outbound|8080||a.default.svc.cluster.local';
 const B = 'outbound|9090||b.default.svc.cluster.local';
 
-let dir: string;
+let cfg: ConfigDir;
 let meshplane: MeshplaneProcess;
 let client: grpc.Client;
 
-function serviceEntry(name: string, port: number, address: string): string {
-  return `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: ${name}, namespace: default }
-spec:
-  hosts: [${name}.default.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{ number: ${port}, name: grpc, protocol: GRPC }]
-  endpoints: [{ address: ${address} }]
-`;
-}
-
-function write(file: string, text: string): void {
-  writeFileSync(path.join(dir, `.${file}`), text);
-  renameSync(path.join(dir, `.${file}`), path.join(dir, file));
-}
+const serviceEntry = (name: string, port: number, address: string): string =>
+  staticServiceEntry({ name, port, addresses: [address] });
 
 const decodedNames = (resp: Msg): string[] =>
   (resp['resources'] as Msg[])
@@ -56,18 +39,14 @@ const decodedNames = (resp: Msg): string[] =>
     .sort();
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'meshplane-ads-'));
-  write('a.yaml', serviceEntry('a', 8080, '127.0.0.2'));
-  write('b.yaml', serviceEntry('b', 9090, '127.0.0.3'));
-  meshplane = await MeshplaneProcess.start(dir);
+  cfg = ConfigDir.create('ads');
+  cfg.write('a.yaml', serviceEntry('a', 8080, '127.0.0.2'));
+  cfg.write('b.yaml', serviceEntry('b', 9090, '127.0.0.3'));
+  meshplane = await MeshplaneProcess.start(cfg.dir);
   client = adsClient(meshplane.xdsPort);
 }, 30_000);
 
-afterAll(async () => {
-  client?.close();
-  await meshplane?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopAll(client, meshplane, cfg));
 
 describe('meshplane over raw ADS', () => {
   it('answers wildcard CDS and LDS from a proxyless node with everything it may see', async () => {
@@ -104,7 +83,7 @@ describe('meshplane over raw ADS', () => {
     first.send({ type_url: ENDPOINT_TYPE, response_nonce: initial['nonce'] });
     first.end();
 
-    unlinkSync(path.join(dir, 'b.yaml'));
+    cfg.remove('b.yaml');
     // Wait until meshplane has applied the removal (its wildcard CDS no longer lists B).
     const probe = new RawStream(client, 'StreamAggregatedResources');
     for (let i = 0; i < 100; i++) {

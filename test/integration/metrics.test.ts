@@ -4,12 +4,10 @@
  * moving"): connected proxies, pushes per type, NACKs, convergence and debounce time, services,
  * and the config directory's validation verdicts, under istiod's names.
  */
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_TYPE } from '../../src/xds/type-urls.js';
+import { ConfigDir, staticServiceEntry, stopAll } from './support/fixtures.js';
 import { MeshplaneProcess, waitFor } from './support/harness.js';
 import { adsClient, RawStream } from './support/raw-ads.js';
 
@@ -19,16 +17,8 @@ const NODE = {
   locality: {},
 };
 
-const serviceEntry = (name: string, port: number): string => `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: ${name}, namespace: default }
-spec:
-  hosts: [${name}.default.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{ number: ${port}, name: grpc, protocol: GRPC }]
-  endpoints: [{ address: 127.0.0.9 }]
-`;
+const serviceEntry = (name: string, port: number): string =>
+  staticServiceEntry({ name, port, addresses: ['127.0.0.9'] });
 
 const BAD_RULE = `apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -36,14 +26,9 @@ metadata: { name: bad, namespace: default }
 spec: { host: '' }
 `;
 
-let dir: string;
+let cfg: ConfigDir;
 let meshplane: MeshplaneProcess;
 let client: grpc.Client;
-
-function write(file: string, text: string): void {
-  writeFileSync(path.join(dir, `.${file}`), text);
-  renameSync(path.join(dir, `.${file}`), path.join(dir, file));
-}
 
 async function scrape(): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${meshplane.httpPort}/metrics`);
@@ -58,18 +43,14 @@ function sample(text: string, series: string): number {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'meshplane-metrics-'));
-  write('a.yaml', serviceEntry('a', 8080));
-  write('bad.yaml', BAD_RULE);
-  meshplane = await MeshplaneProcess.start(dir);
+  cfg = ConfigDir.create('metrics');
+  cfg.write('a.yaml', serviceEntry('a', 8080));
+  cfg.write('bad.yaml', BAD_RULE);
+  meshplane = await MeshplaneProcess.start(cfg.dir);
   client = adsClient(meshplane.xdsPort);
 }, 30_000);
 
-afterAll(async () => {
-  client?.close();
-  await meshplane?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopAll(client, meshplane, cfg));
 
 describe('/metrics after real traffic', () => {
   it('starts with the config verdicts and no proxies', async () => {
@@ -112,7 +93,7 @@ describe('/metrics after real traffic', () => {
     );
 
     // A config change is debounced and pushed: convergence and debounce time get samples.
-    write('b.yaml', serviceEntry('b', 9090));
+    cfg.write('b.yaml', serviceEntry('b', 9090));
     const pushed = await s.next(10_000);
     expect(pushed['type_url']).toBe(CLUSTER_TYPE);
     text = await scrape();

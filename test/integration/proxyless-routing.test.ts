@@ -3,83 +3,24 @@
  * discovery --config-dir`) to real gRPC backends on 127.0.0.1, exactly as the Istio YAML in the
  * config directory says. Run `npm run build` first (npm test does).
  */
-import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBackend } from '../../examples/echo-service.js';
-import { freePort, MeshplaneProcess, waitFor, XdsClientProcess } from './support/harness.js';
+import { ConfigDir, meshService, share, stopAll } from './support/fixtures.js';
+import { MeshplaneProcess, waitFor, XdsClientProcess } from './support/harness.js';
 
-const HOST = 'helloworld.default.svc.cluster.local';
-const TARGET = `xds:///${HOST}:50051`;
+const SVC = meshService('helloworld');
+const HOST = SVC.host;
+const TARGET = SVC.target;
 
-let dir: string;
+let cfg: ConfigDir;
 let meshplane: MeshplaneProcess;
 let client: XdsClientProcess;
-const servers: grpc.Server[] = [];
-const ports: Record<string, number> = {};
-
-function write(file: string, text: string): void {
-  // Write then rename, as editors and `kubectl cp` do, so the source never reads half a file.
-  const tmp = path.join(dir, `.${file}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path.join(dir, file));
-}
 
 function serviceEntry(backends: string[]): string {
-  const endpoints = backends
-    .map(
-      (b) => `    - address: 127.0.0.1
-      ports: { grpc: ${ports[b]} }
-      labels: { version: ${b.split('-')[0]} }`,
-    )
-    .join('\n');
-  return `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: helloworld, namespace: default }
-spec:
-  hosts: [${HOST}]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports:
-    - { number: 50051, name: grpc, protocol: GRPC }
-  endpoints:
-${endpoints}
-`;
+  const live = Object.fromEntries(backends.map((b) => [b, cfg.ports[b]!]));
+  return SVC.serviceEntry(live);
 }
 
-const DESTINATION_RULE = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: helloworld, namespace: default }
-spec:
-  host: ${HOST}
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
-`;
-
-function virtualService(http: string): string {
-  return `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: helloworld, namespace: default }
-spec:
-  hosts: [${HOST}]
-  http:
-${http}
-`;
-}
-
-const ALL_TO_V2 = virtualService(`    - route:
-        - destination: { host: ${HOST}, subset: v2 }`);
-
-function share(counts: Record<string, number>, prefix: string): number {
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const hits = Object.entries(counts)
-    .filter(([k]) => k.startsWith(prefix))
-    .reduce((a, [, n]) => a + n, 0);
-  return total === 0 ? 0 : hits / total;
-}
+const ALL_TO_V2 = SVC.routeAllTo('v2');
 
 /** Polls with small batches until every RPC of a batch satisfies `ok`; returns the elapsed ms. */
 async function converge(
@@ -93,22 +34,14 @@ async function converge(
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'meshplane-it-'));
-  for (const name of ['v1-0', 'v1-1', 'v2-0']) {
-    ports[name] = await freePort();
-    servers.push(await startBackend(name, ports[name]!));
-  }
-  write('helloworld-se.yaml', serviceEntry(['v1-0', 'v1-1', 'v2-0']));
-  meshplane = await MeshplaneProcess.start(dir);
+  cfg = ConfigDir.create('it');
+  await cfg.startBackends(['v1-0', 'v1-1', 'v2-0']);
+  cfg.write('helloworld-se.yaml', serviceEntry(['v1-0', 'v1-1', 'v2-0']));
+  meshplane = await MeshplaneProcess.start(cfg.dir);
   client = await XdsClientProcess.start(meshplane.xdsPort);
 }, 60_000);
 
-afterAll(async () => {
-  await client?.stop();
-  await meshplane?.stop();
-  for (const s of servers) s.forceShutdown();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopAll(client, meshplane, cfg));
 
 describe('proxyless gRPC routing by Istio config', () => {
   it('reaches every endpoint when no VirtualService exists', async () => {
@@ -118,17 +51,17 @@ describe('proxyless gRPC routing by Istio config', () => {
   });
 
   it('converges on a VirtualService written to the config directory', async () => {
-    write('helloworld-dr.yaml', DESTINATION_RULE);
-    write('helloworld-vs.yaml', ALL_TO_V2);
+    cfg.write('helloworld-dr.yaml', SVC.destinationRule());
+    cfg.write('helloworld-vs.yaml', ALL_TO_V2);
     const ms = await converge('all traffic on v2', (c) => share(c, 'v2') === 1);
     console.log(`[measure] VirtualService file write -> client converged: ${ms} ms`);
     expect(ms).toBeLessThan(5_000);
   });
 
   it('splits 80/20 within ±5 points over 1,000 RPCs', async () => {
-    write(
+    cfg.write(
       'helloworld-vs.yaml',
-      virtualService(`    - route:
+      SVC.virtualService(`    - route:
         - destination: { host: ${HOST}, subset: v1 }
           weight: 80
         - destination: { host: ${HOST}, subset: v2 }
@@ -144,9 +77,9 @@ describe('proxyless gRPC routing by Istio config', () => {
   });
 
   it('routes a header match to a subset', async () => {
-    write(
+    cfg.write(
       'helloworld-vs.yaml',
-      virtualService(`    - match:
+      SVC.virtualService(`    - match:
         - headers: { x-canary: { exact: "true" } }
       route:
         - destination: { host: ${HOST}, subset: v2 }
@@ -161,9 +94,9 @@ describe('proxyless gRPC routing by Istio config', () => {
   });
 
   it('fails matching RPCs with the configured fault status and leaves the others alone', async () => {
-    write(
+    cfg.write(
       'helloworld-vs.yaml',
-      virtualService(`    - match:
+      SVC.virtualService(`    - match:
         - headers: { x-fault: { exact: abort } }
       fault:
         abort: { httpStatus: 503, percentage: { value: 100 } }
@@ -185,12 +118,12 @@ describe('proxyless gRPC routing by Istio config', () => {
   });
 
   it('stops sending traffic to a removed endpoint', async () => {
-    write(
+    cfg.write(
       'helloworld-vs.yaml',
-      virtualService(`    - route:\n        - destination: { host: ${HOST}, subset: v1 }`),
+      SVC.virtualService(`    - route:\n        - destination: { host: ${HOST}, subset: v1 }`),
     );
     await converge('traffic on v1 only', (c) => share(c, 'v1') === 1);
-    write('helloworld-se.yaml', serviceEntry(['v1-0', 'v2-0']));
+    cfg.write('helloworld-se.yaml', serviceEntry(['v1-0', 'v2-0']));
     const ms = await converge(
       'v1-1 no longer reached',
       (c) => c['v1-1'] === undefined && share(c, 'v1-0') === 1,

@@ -7,12 +7,10 @@
  * (nonces are per stream and need not be). After a config change both converge to the same
  * versions.
  */
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/xds/type-urls.js';
+import { ConfigDir, staticServiceEntry } from './support/fixtures.js';
 import { MeshplaneProcess, waitFor } from './support/harness.js';
 import { adsClient, RawStream, type Msg } from './support/raw-ads.js';
 
@@ -33,29 +31,14 @@ const SUBSCRIPTIONS: ReadonlyArray<readonly [string, string[]]> = [
   [ROUTE_TYPE, ['8080', '9090']],
 ];
 
-let dir: string;
+let cfg: ConfigDir;
 let a: MeshplaneProcess;
 let b: MeshplaneProcess;
 let clientA: grpc.Client;
 let clientB: grpc.Client;
 
-function write(file: string, text: string): void {
-  writeFileSync(path.join(dir, `.${file}`), text);
-  renameSync(path.join(dir, `.${file}`), path.join(dir, file));
-}
-
-function serviceEntry(name: string, port: number, addresses: string[]): string {
-  return `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: ${name}, namespace: default }
-spec:
-  hosts: [${name}.default.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{ number: ${port}, name: http, protocol: HTTP }]
-  endpoints: [${addresses.map((ad) => `{ address: ${ad} }`).join(', ')}]
-`;
-}
+const serviceEntry = (name: string, port: number, addresses: string[]): string =>
+  staticServiceEntry({ name, port, addresses, portName: 'http', protocol: 'HTTP' });
 
 const VIRTUAL_SERVICE = `apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -165,11 +148,11 @@ const sent = (responses: Msg[]) =>
   ]);
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'meshplane-replicas-'));
-  write('a.yaml', serviceEntry('a', 8080, ['10.1.0.1', '10.1.0.2']));
-  write('b.yaml', serviceEntry('b', 9090, ['10.2.0.1']));
-  write('a-vs.yaml', VIRTUAL_SERVICE);
-  [a, b] = await Promise.all([MeshplaneProcess.start(dir), MeshplaneProcess.start(dir)]);
+  cfg = ConfigDir.create('replicas');
+  cfg.write('a.yaml', serviceEntry('a', 8080, ['10.1.0.1', '10.1.0.2']));
+  cfg.write('b.yaml', serviceEntry('b', 9090, ['10.2.0.1']));
+  cfg.write('a-vs.yaml', VIRTUAL_SERVICE);
+  [a, b] = await Promise.all([MeshplaneProcess.start(cfg.dir), MeshplaneProcess.start(cfg.dir)]);
   clientA = adsClient(a.xdsPort);
   clientB = adsClient(b.xdsPort);
 }, 60_000);
@@ -178,7 +161,7 @@ afterAll(async () => {
   clientA?.close();
   clientB?.close();
   await Promise.all([a?.stop(), b?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  cfg?.stop();
 });
 
 describe('two replicas on one config directory', () => {
@@ -207,8 +190,8 @@ describe('two replicas on one config directory', () => {
 
   it('converge to the same versions after a config change', async () => {
     const before = await sotwSnapshot(clientA);
-    write('c.yaml', serviceEntry('c', 7070, ['10.3.0.1']));
-    write('a.yaml', serviceEntry('a', 8080, ['10.1.0.1', '10.1.0.3']));
+    cfg.write('c.yaml', serviceEntry('c', 7070, ['10.3.0.1']));
+    cfg.write('a.yaml', serviceEntry('a', 8080, ['10.1.0.1', '10.1.0.3']));
     const hasC = async (client: grpc.Client) => {
       const v = await deltaVersions(client);
       return CLUSTER_C in v[CLUSTER_TYPE]! ? v : undefined;

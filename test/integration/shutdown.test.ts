@@ -4,12 +4,10 @@
  * with UNAVAILABLE spread over the drain window (so proxies reconnect elsewhere without a
  * stampede), and the process exits 0 within --drain-duration. A second signal exits at once.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { CLUSTER_TYPE } from '../../src/xds/type-urls.js';
+import { ConfigDir, staticServiceEntry } from './support/fixtures.js';
 import { MeshplaneProcess, waitFor } from './support/harness.js';
 import { adsClient, AdsClient, RawStream } from './support/raw-ads.js';
 
@@ -19,25 +17,13 @@ const NODE = {
   locality: {},
 };
 
-let dir: string;
+let cfg: ConfigDir;
 const procs: MeshplaneProcess[] = [];
 const clients: grpc.Client[] = [];
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'meshplane-drain-'));
-  writeFileSync(
-    path.join(dir, 'a.yaml'),
-    `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: a, namespace: default }
-spec:
-  hosts: [a.default.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{ number: 8080, name: grpc, protocol: GRPC }]
-  endpoints: [{ address: 127.0.0.2 }]
-`,
-  );
+  cfg = ConfigDir.create('drain');
+  cfg.write('a.yaml', staticServiceEntry({ name: 'a', port: 8080, addresses: ['127.0.0.2'] }));
 });
 
 afterEach(async () => {
@@ -47,12 +33,10 @@ afterEach(async () => {
   }
 });
 
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cfg?.stop());
 
 async function start(drain: string): Promise<MeshplaneProcess> {
-  const mp = await MeshplaneProcess.start(dir, ['--drain-duration', drain]);
+  const mp = await MeshplaneProcess.start(cfg.dir, ['--drain-duration', drain]);
   procs.push(mp);
   return mp;
 }

@@ -15,20 +15,11 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority } from '../../src/galley/webhook/x509.js';
 import { loadMeshCa, MeshCa } from '../../src/security/mesh-ca.js';
-import { CLUSTER_TYPE } from '../../src/xds/type-urls.js';
 import { freePort, MeshplaneProcess, waitFor } from './support/harness.js';
-import { AdsClient, RawStream } from './support/raw-ads.js';
+import { staticServiceEntry } from './support/fixtures.js';
+import { AdsClient, askCds as askCdsFor, withBearerToken } from './support/raw-ads.js';
 
-const SERVICE = `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: a, namespace: default }
-spec:
-  hosts: [a.default.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{ number: 8080, name: grpc, protocol: GRPC }]
-  endpoints: [{ address: 127.0.0.2 }]
-`;
+const SERVICE = staticServiceEntry({ name: 'a', port: 8080, addresses: ['127.0.0.2'] });
 
 const node = (ns: string) => ({
   id: `sidecar~127.0.0.1~sleep-1.${ns}~${ns}.svc.cluster.local`,
@@ -51,16 +42,7 @@ function tlsClient(creds: { key?: string; cert?: string; ca?: string; token?: st
   );
   // A proxy's token goes in `authorization: Bearer` metadata on every call, as Istio's agent sends it.
   const token = creds.token;
-  const channel = token
-    ? grpc.credentials.combineChannelCredentials(
-        ssl,
-        grpc.credentials.createFromMetadataGenerator((_, cb) => {
-          const md = new grpc.Metadata();
-          md.set('authorization', `Bearer ${token}`);
-          cb(null, md);
-        }),
-      )
-    : ssl;
+  const channel = token ? withBearerToken(ssl, token) : ssl;
   const c = new AdsClient(`127.0.0.1:${securePort}`, channel);
   clients.push(c);
   return c;
@@ -76,19 +58,7 @@ function workloadClient(ns: string, issuer: MeshCa = ca): grpc.Client {
 }
 
 /** Opens a SotW stream, sends a CDS request for `ns`'s node; resolves to the response or the status. */
-async function askCds(
-  client: grpc.Client,
-  ns: string,
-): Promise<{ resources?: number; status?: grpc.StatusObject }> {
-  const s = new RawStream(client, 'StreamAggregatedResources');
-  s.send({ node: node(ns), type_url: CLUSTER_TYPE });
-  const result = await Promise.race([
-    s.next(10_000).then((m) => ({ resources: (m['resources'] as unknown[]).length })),
-    s.status.then((status) => ({ status })),
-  ]);
-  s.end();
-  return result;
-}
+const askCds = (client: grpc.Client, ns: string) => askCdsFor(client, node(ns), 10_000);
 
 const logText = (): string[] => meshplane.logs.map((l) => JSON.stringify(l));
 

@@ -6,9 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { peerCacheDir, REPO_ROOT } from './kube-peers.js';
+import { REPO_ROOT } from './kube-peers.js';
+import { findPeerBinary } from './peer-binary.js';
 
 const PEERS_DIR = path.join(REPO_ROOT, 'test/e2e/peers');
 const SOURCE_DIR = path.join(PEERS_DIR, 'grpc-go');
@@ -27,26 +28,15 @@ export function expectedGrpcGoStamp(): string {
 
 /** The client binary, or an Error saying how to build it. */
 export function findGrpcGoClient(): string {
-  const cache = path.join(peerCacheDir(), 'grpc-go');
-  const bin = path.join(cache, 'bin', 'grpc-go-xds-client');
-  let executable = true;
-  try {
-    accessSync(bin, constants.X_OK);
-  } catch {
-    executable = false;
-  }
-  const stampFile = path.join(cache, 'stamp');
-  const stamp = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
-  if (!executable || stamp !== expectedGrpcGoStamp()) {
-    const why = executable
-      ? `stale: ${stampFile} does not match test/e2e/peers/grpc-go and ${GRPC_GO_BUILD_COMMAND}`
-      : `missing: ${bin}`;
-    throw new Error(
-      `grpc-go xDS client not usable (${why}). Build it with \`${GRPC_GO_BUILD_COMMAND}\` ` +
-        `(cold build measured at about 1.5 minutes on 2 cores; set MESHPLANE_PEER_CACHE to choose the cache directory).`,
-    );
-  }
-  return bin;
+  return findPeerBinary({
+    cacheName: 'grpc-go',
+    binary: 'grpc-go-xds-client',
+    expectedStamp: expectedGrpcGoStamp,
+    label: 'grpc-go xDS client',
+    sources: 'test/e2e/peers/grpc-go',
+    buildCommand: GRPC_GO_BUILD_COMMAND,
+    coldBuild: 'about 1.5 minutes',
+  });
 }
 
 export interface GrpcGoAnswer {

@@ -9,9 +9,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { peerCacheDir, REPO_ROOT } from './kube-peers.js';
+import { REPO_ROOT } from './kube-peers.js';
+import { findPeerBinary } from './peer-binary.js';
 
 const PEERS_DIR = path.join(REPO_ROOT, 'test/e2e/peers');
 export const MOSN_BUILD_COMMAND = 'test/e2e/peers/build-mosn.sh';
@@ -32,26 +33,15 @@ export function expectedMosnStamp(): string {
 
 /** The MOSN binary, or an Error saying how to build it. */
 export function findMosn(): string {
-  const cache = path.join(peerCacheDir(), 'mosn');
-  const bin = path.join(cache, 'bin', 'mosn');
-  let executable = true;
-  try {
-    accessSync(bin, constants.X_OK);
-  } catch {
-    executable = false;
-  }
-  const stampFile = path.join(cache, 'stamp');
-  const stamp = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
-  if (!executable || stamp !== expectedMosnStamp()) {
-    const why = executable
-      ? `stale: ${stampFile} does not match test/e2e/peers/mosn and ${MOSN_BUILD_COMMAND}`
-      : `missing: ${bin}`;
-    throw new Error(
-      `MOSN test peer not usable (${why}). Build it with \`${MOSN_BUILD_COMMAND}\` ` +
-        `(cold build measured at about 2.5 minutes on 2 cores; set MESHPLANE_PEER_CACHE to choose the cache directory).`,
-    );
-  }
-  return bin;
+  return findPeerBinary({
+    cacheName: 'mosn',
+    binary: 'mosn',
+    expectedStamp: expectedMosnStamp,
+    label: 'MOSN test peer',
+    sources: 'test/e2e/peers/mosn',
+    buildCommand: MOSN_BUILD_COMMAND,
+    coldBuild: 'about 2.5 minutes',
+  });
 }
 
 export interface MosnOptions {

@@ -5,6 +5,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { expect } from 'vitest';
 import { adsPackageDefinition } from '../../../src/xds/ads-service.js';
+import { silentLogger } from '../../../src/util/log.js';
+import type { ResourceSource } from '../../../src/xds/source.js';
+import { CLUSTER_TYPE } from '../../../src/xds/type-urls.js';
+import { XdsServer } from '../../../src/xds/xds-server.js';
 
 export type Msg = Record<string, any>;
 
@@ -97,4 +101,60 @@ export async function serveRecording(xds: { register(server: grpc.Server): void 
     ),
   );
   return { grpcServer, port, written };
+}
+
+/** `ssl` plus `authorization: Bearer <token>` metadata on every call, as Istio's agent sends a proxy's token. */
+export function withBearerToken(ssl: grpc.ChannelCredentials, token: string): grpc.ChannelCredentials {
+  return grpc.credentials.combineChannelCredentials(
+    ssl,
+    grpc.credentials.createFromMetadataGenerator((_, cb) => {
+      const md = new grpc.Metadata();
+      md.set('authorization', `Bearer ${token}`);
+      cb(null, md);
+    }),
+  );
+}
+
+/**
+ * Opens a SotW stream and sends one CDS request for `node`; resolves to the response's resource
+ * count, or to the stream's status when the server ends it first (e.g. an authentication failure).
+ */
+export async function askCds(
+  client: grpc.Client,
+  node: Msg,
+  timeoutMs = 10_000,
+): Promise<{ resources?: number; status?: grpc.StatusObject }> {
+  const s = new RawStream(client, 'StreamAggregatedResources');
+  s.send({ node, type_url: CLUSTER_TYPE });
+  const result = await Promise.race([
+    s.next(timeoutMs).then((m) => ({ resources: (m['resources'] as unknown[]).length })),
+    s.status.then((status) => ({ status })),
+  ]);
+  s.end();
+  return result;
+}
+
+/** An XdsServer on a recording grpc.Server (see serveRecording) with a raw ADS client to it. */
+export interface ServedXds {
+  readonly server: XdsServer;
+  readonly client: grpc.Client;
+  readonly written: Array<{ stream: number; message: Msg }>;
+  stop(): Promise<void>;
+}
+
+/** Serves `source` through a fresh XdsServer on 127.0.0.1, recording every message written. */
+export async function serveXds(source: ResourceSource): Promise<ServedXds> {
+  const server = new XdsServer({ source, logger: silentLogger() });
+  const rec = await serveRecording(server);
+  const client = new AdsClient(`127.0.0.1:${rec.port}`, grpc.credentials.createInsecure());
+  return {
+    server,
+    client,
+    written: rec.written,
+    async stop() {
+      client.close();
+      await server.stop();
+      rec.grpcServer.forceShutdown();
+    },
+  };
 }

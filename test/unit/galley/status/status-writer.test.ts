@@ -5,22 +5,8 @@ import type { ObjectVerdict } from '../../../../src/galley/status/validation-sta
 import type { ConfigError } from '../../../../src/galley/validation/result.js';
 import { silentLogger } from '../../../../src/util/log.js';
 import { FakeApi } from './fake-status-api.js';
+import { sleep, until, WEIGHT } from './status-test-helpers.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, probe: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-const WEIGHT: ConfigError = {
-  source: 'kubernetes',
-  path: 'spec.http[0].route[0].weight',
-  message: 'bad weight',
-};
 const HOSTS: ConfigError = { source: 'kubernetes', path: 'spec.hosts', message: 'no hosts' };
 
 const verdict = (

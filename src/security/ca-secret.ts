@@ -15,11 +15,9 @@
  * The two calls go over node:https with the KubeConfig's credentials (re-applied on each call),
  * as the status client and TokenReview do: no static import of `@kubernetes/client-node`.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { createPrivateKey } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeStatusError } from '../galley/sources/kube-http.js';
+import { KubeHttp, KubeStatusError, statusError } from '../galley/sources/kube-http.js';
 import { createCertificateAuthority } from '../galley/webhook/x509.js';
 import type { Logger } from '../util/log.js';
 import { caFromPem, type IssuedCertificate } from './certificate.js';
@@ -140,15 +138,10 @@ export async function loadOrCreateSharedCa(req: SharedCaRequest): Promise<Shared
 
 /** {@link SecretApi} against the API server of a KubeConfig. */
 export class KubeSecretApi implements SecretApi {
-  private readonly server: URL;
+  private readonly http: KubeHttp;
 
-  constructor(
-    private readonly kc: KubeConfig,
-    private readonly timeoutMs = 15_000,
-  ) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
+  constructor(kc: KubeConfig, timeoutMs = 15_000) {
+    this.http = new KubeHttp(kc, { requestTimeoutMs: timeoutMs });
   }
 
   private static path(namespace: string, name?: string): string {
@@ -158,7 +151,7 @@ export class KubeSecretApi implements SecretApi {
 
   async get(namespace: string, name: string): Promise<SecretObject | undefined> {
     const path = KubeSecretApi.path(namespace, name);
-    const { code, body } = await this.call('GET', path);
+    const { code, body } = await this.http.request('GET', path);
     if (code === 404) return undefined;
     if (code !== 200) throw statusError(code, body, `get ${path}`);
     return JSON.parse(body) as SecretObject;
@@ -166,48 +159,8 @@ export class KubeSecretApi implements SecretApi {
 
   async create(namespace: string, secret: SecretObject): Promise<SecretObject> {
     const path = KubeSecretApi.path(namespace);
-    const { code, body } = await this.call('POST', path, JSON.stringify(secret));
+    const { code, body } = await this.http.request('POST', path, JSON.stringify(secret));
     if (code !== 201 && code !== 200) throw statusError(code, body, `create ${path}`);
     return JSON.parse(body) as SecretObject;
   }
-
-  private async call(method: string, path: string, body?: string): Promise<{ code: number; body: string }> {
-    const base = this.server.pathname.replace(/\/$/, '');
-    const url = new URL(`${base}${path}`, this.server);
-    const opts: RequestOptions = {
-      headers: {
-        accept: 'application/json',
-        ...(body !== undefined
-          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-          : {}),
-      },
-    };
-    await this.kc.applyToHTTPSOptions(opts);
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(url, { ...opts, method, timeout: this.timeoutMs }, (res: IncomingMessage) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ code: res.statusCode ?? 0, body: text }));
-        res.on('error', reject);
-      });
-      req.on('timeout', () =>
-        req.destroy(new Error(`timeout after ${this.timeoutMs} ms: ${method} ${path}`)),
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-}
-
-function statusError(code: number, body: string, what: string): KubeStatusError {
-  let message = body.slice(0, 500);
-  try {
-    const status = JSON.parse(body) as { message?: string };
-    if (status.message) message = status.message;
-  } catch {
-    // Not a Status object: keep the raw text.
-  }
-  return new KubeStatusError(code, `${what}: ${code} ${message}`);
 }

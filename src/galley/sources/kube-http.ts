@@ -103,6 +103,38 @@ export class KubeHttp {
     });
   }
 
+  /**
+   * One request, with an optional body of `contentType` (JSON by default); resolves to the status
+   * code and body text whatever the code (callers decide what an answer means).
+   */
+  async request(
+    method: string,
+    path: string,
+    body?: string,
+    contentType = 'application/json',
+  ): Promise<{ code: number; body: string }> {
+    const url = this.url(path, {});
+    const opts: RequestOptions = {
+      headers: {
+        accept: 'application/json',
+        ...(body !== undefined
+          ? { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }
+          : {}),
+      },
+    };
+    await this.kc.applyToHTTPSOptions(opts);
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const timeout = this.requestTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { ...opts, method, timeout }, (res: IncomingMessage) => {
+        readBody(res).then((text) => resolve({ code: res.statusCode ?? 0, body: text }), reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`timeout after ${timeout} ms: ${method} ${path}`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
   /** GET a collection (all pages); throws {@link KubeStatusError} on a non-200 answer. */
   async list<T extends KubeObject>(
     path: string,
@@ -189,7 +221,8 @@ function readBody(res: IncomingMessage): Promise<string> {
   });
 }
 
-function statusError(code: number, body: string, what: string): KubeStatusError {
+/** A {@link KubeStatusError} carrying the API server's Status message when there is one. */
+export function statusError(code: number, body: string, what: string): KubeStatusError {
   let message = body.slice(0, 500);
   try {
     const status = JSON.parse(body) as { message?: string };

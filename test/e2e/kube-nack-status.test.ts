@@ -10,10 +10,10 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/xds/type-urls.js';
+import { CLUSTER_TYPE, ROUTE_TYPE } from '../../src/xds/type-urls.js';
 import { stopAll } from '../integration/support/fixtures.js';
 import { waitFor, type MeshplaneProcess } from '../integration/support/harness.js';
-import { adsClient, RawStream, type Msg } from '../integration/support/raw-ads.js';
+import { AckingSidecar, adsClient } from '../integration/support/raw-ads.js';
 import { ClusterSlot } from './support/kube-fixtures.js';
 import { pickPorts, startMeshplaneOnKube, type MeshplanePorts } from './support/meshplane-kube.js';
 
@@ -110,66 +110,6 @@ const apply = (obj: unknown): Promise<string> => c().kubectlOk(['apply', '-f', '
 const statusWrites = (name: string): number =>
   meshplane!.logs.filter((l) => l.msg === 'status condition written' && l['name'] === name).length;
 
-/** A sidecar that ACKs everything it is sent, except what the test tells it to NACK. */
-class Sidecar {
-  readonly latest = new Map<string, Msg>();
-  private readonly stream: RawStream;
-  private running = true;
-
-  constructor(grpcClient: grpc.Client) {
-    this.stream = new RawStream(grpcClient, 'StreamAggregatedResources');
-    this.stream.send({ node: NODE, type_url: CLUSTER_TYPE, resource_names: [] });
-    this.stream.send({ type_url: LISTENER_TYPE, resource_names: [] });
-    this.stream.send({ type_url: ROUTE_TYPE, resource_names: ['9080'] });
-    this.stream.send({ type_url: ENDPOINT_TYPE, resource_names: [CLUSTER] });
-    void this.pump();
-  }
-
-  private names(typeUrl: string): string[] {
-    return typeUrl === ROUTE_TYPE ? ['9080'] : typeUrl === ENDPOINT_TYPE ? [CLUSTER] : [];
-  }
-
-  private async pump(): Promise<void> {
-    while (this.running) {
-      let m: Msg;
-      try {
-        m = await this.stream.next(500);
-      } catch {
-        continue;
-      }
-      this.latest.set(m.type_url, m);
-      this.ack(m.type_url);
-    }
-  }
-
-  ack(typeUrl: string): void {
-    const m = this.latest.get(typeUrl);
-    if (!m) return;
-    this.stream.send({
-      type_url: typeUrl,
-      resource_names: this.names(typeUrl),
-      version_info: m.version_info,
-      response_nonce: m.nonce,
-    });
-  }
-
-  nack(typeUrl: string, message: string): void {
-    const m = this.latest.get(typeUrl)!;
-    this.stream.send({
-      type_url: typeUrl,
-      resource_names: this.names(typeUrl),
-      version_info: '',
-      response_nonce: m.nonce,
-      error_detail: { code: 3, message },
-    });
-  }
-
-  close(): void {
-    this.running = false;
-    this.stream.end();
-  }
-}
-
 async function debug<T = any>(url: string): Promise<T> {
   const res = await fetch(`http://127.0.0.1:${ports.http}${url}`);
   expect(res.status).toBe(200);
@@ -177,8 +117,8 @@ async function debug<T = any>(url: string): Promise<T> {
 }
 
 /** Waits until Pilot serves the proxy the route built from the VirtualService (subset v1). */
-async function connectedSidecar(): Promise<Sidecar> {
-  const sidecar = new Sidecar(client!);
+async function connectedSidecar(): Promise<AckingSidecar> {
+  const sidecar = new AckingSidecar(client!, NODE, { routes: ['9080'], endpoints: [CLUSTER] });
   await waitFor(
     'the route config built from the VirtualService',
     async () => {

@@ -14,10 +14,10 @@
 import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/xds/type-urls.js';
+import { ROUTE_TYPE } from '../../src/xds/type-urls.js';
 import { freePort, MeshplaneProcess, waitFor } from '../integration/support/harness.js';
 import { PlaneProcess } from '../integration/support/plane-process.js';
-import { adsClient, RawStream, type Msg } from '../integration/support/raw-ads.js';
+import { AckingSidecar, adsClient } from '../integration/support/raw-ads.js';
 import { KubeCluster } from './support/kube-cluster.js';
 import { REPO_ROOT } from './support/kube-peers.js';
 
@@ -100,77 +100,15 @@ async function leaseHolder(): Promise<string> {
   return lease.spec?.holderIdentity ?? '';
 }
 
-/** A sidecar that ACKs everything, except what the test tells it to NACK. */
-class Sidecar {
-  readonly latest = new Map<string, Msg>();
-  private readonly stream: RawStream;
-  private running = true;
-
-  constructor(
-    grpcClient: grpc.Client,
-    readonly id: string,
-  ) {
-    this.stream = new RawStream(grpcClient, 'StreamAggregatedResources');
-    const node = {
-      id,
-      metadata: { fields: { NAMESPACE: { stringValue: 'default' } } },
-      locality: {},
-    };
-    this.stream.send({ node, type_url: CLUSTER_TYPE, resource_names: [] });
-    this.stream.send({ type_url: LISTENER_TYPE, resource_names: [] });
-    this.stream.send({ type_url: ROUTE_TYPE, resource_names: ['9080'] });
-    this.stream.send({ type_url: ENDPOINT_TYPE, resource_names: [CLUSTER] });
-    void this.pump();
-  }
-
-  private names(typeUrl: string): string[] {
-    return typeUrl === ROUTE_TYPE ? ['9080'] : typeUrl === ENDPOINT_TYPE ? [CLUSTER] : [];
-  }
-
-  private async pump(): Promise<void> {
-    while (this.running) {
-      let m: Msg;
-      try {
-        m = await this.stream.next(500);
-      } catch {
-        continue;
-      }
-      this.latest.set(m.type_url, m);
-      this.ack(m.type_url);
-    }
-  }
-
-  ack(typeUrl: string): void {
-    const m = this.latest.get(typeUrl);
-    if (!m) return;
-    this.stream.send({
-      type_url: typeUrl,
-      resource_names: this.names(typeUrl),
-      version_info: m.version_info,
-      response_nonce: m.nonce,
-    });
-  }
-
-  nack(typeUrl: string, message: string): void {
-    const m = this.latest.get(typeUrl)!;
-    this.stream.send({
-      type_url: typeUrl,
-      resource_names: this.names(typeUrl),
-      version_info: '',
-      response_nonce: m.nonce,
-      error_detail: { code: 3, message },
-    });
-  }
-
-  close(): void {
-    this.running = false;
-    this.stream.end();
-  }
+/** A sidecar `id` in `default` watching the route config and the cluster the VirtualService makes. */
+function sidecarOn(client: grpc.Client, id: string): AckingSidecar {
+  const node = { id, metadata: { fields: { NAMESPACE: { stringValue: 'default' } } }, locality: {} };
+  return new AckingSidecar(client, node, { routes: ['9080'], endpoints: [CLUSTER] });
 }
 
 /** Connects a sidecar to `replica` and waits until it holds the route built from the VirtualService. */
-async function connect(replica: Replica, id: string): Promise<Sidecar> {
-  const sidecar = new Sidecar(replica.client, id);
+async function connect(replica: Replica, id: string): Promise<AckingSidecar> {
+  const sidecar = sidecarOn(replica.client, id);
   await waitFor(
     `${id}: the route config built from the VirtualService`,
     async () => {
@@ -232,8 +170,8 @@ afterAll(async () => {
 }, 60_000);
 
 describe('Reconciled status with two replicas (reports merged by the status leader)', () => {
-  let p1: Sidecar;
-  let p2: Sidecar;
+  let p1: AckingSidecar;
+  let p2: AckingSidecar;
 
   it('each replica publishes a report and one of them holds the leader Lease', async () => {
     await waitFor(
@@ -353,7 +291,7 @@ describe('Reconciled status with Galley and Pilot apart (`meshplane galley` + `m
       200,
     );
     client = adsClient(xdsPort);
-    const p3 = new Sidecar(client, proxyId('productpage-3', '10.0.9.3'));
+    const p3 = sidecarOn(client, proxyId('productpage-3', '10.0.9.3'));
     await waitFor('the route config', async () => p3.latest.has(ROUTE_TYPE), 20_000, 100);
     p3.nack(ROUTE_TYPE, RDS_ERROR);
     const cond = await waitReconciled('False');

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { adsPackageDefinition } from '../../../src/xds/ads-service.js';
 import { silentLogger } from '../../../src/util/log.js';
 import type { ResourceSource } from '../../../src/xds/source.js';
-import { CLUSTER_TYPE } from '../../../src/xds/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../../src/xds/type-urls.js';
 import { XdsServer } from '../../../src/xds/xds-server.js';
 
 export type Msg = Record<string, any>;
@@ -157,4 +157,72 @@ export async function serveXds(source: ResourceSource): Promise<ServedXds> {
       rec.grpcServer.forceShutdown();
     },
   };
+}
+
+/**
+ * A SotW sidecar that subscribes CDS and LDS (wildcard) plus the named RDS and EDS resources,
+ * ACKs everything it is sent, and NACKs a type when a test tells it to (the NACK → status tests).
+ */
+export class AckingSidecar {
+  readonly latest = new Map<string, Msg>();
+  private readonly stream: RawStream;
+  private running = true;
+
+  constructor(
+    grpcClient: grpc.Client,
+    node: Msg,
+    private readonly named: { readonly routes: readonly string[]; readonly endpoints: readonly string[] },
+  ) {
+    this.stream = new RawStream(grpcClient, 'StreamAggregatedResources');
+    this.stream.send({ node, type_url: CLUSTER_TYPE, resource_names: [] });
+    this.stream.send({ type_url: LISTENER_TYPE, resource_names: [] });
+    this.stream.send({ type_url: ROUTE_TYPE, resource_names: [...named.routes] });
+    this.stream.send({ type_url: ENDPOINT_TYPE, resource_names: [...named.endpoints] });
+    void this.pump();
+  }
+
+  private names(typeUrl: string): string[] {
+    if (typeUrl === ROUTE_TYPE) return [...this.named.routes];
+    return typeUrl === ENDPOINT_TYPE ? [...this.named.endpoints] : [];
+  }
+
+  private async pump(): Promise<void> {
+    while (this.running) {
+      let m: Msg;
+      try {
+        m = await this.stream.next(500);
+      } catch {
+        continue;
+      }
+      this.latest.set(m.type_url, m);
+      this.ack(m.type_url);
+    }
+  }
+
+  ack(typeUrl: string): void {
+    const m = this.latest.get(typeUrl);
+    if (!m) return;
+    this.stream.send({
+      type_url: typeUrl,
+      resource_names: this.names(typeUrl),
+      version_info: m.version_info,
+      response_nonce: m.nonce,
+    });
+  }
+
+  nack(typeUrl: string, message: string): void {
+    const m = this.latest.get(typeUrl)!;
+    this.stream.send({
+      type_url: typeUrl,
+      resource_names: this.names(typeUrl),
+      version_info: '',
+      response_nonce: m.nonce,
+      error_detail: { code: 3, message },
+    });
+  }
+
+  close(): void {
+    this.running = false;
+    this.stream.end();
+  }
 }

@@ -32,7 +32,7 @@ import {
   unsignedInteger,
   utf8,
 } from '../galley/webhook/der.js';
-import { ipBytes, type IssuedCertificate } from '../galley/webhook/x509.js';
+import type { IssuedCertificate } from '../galley/webhook/x509.js';
 import { certificateSubject } from './der-reader.js';
 
 export type { IssuedCertificate };
@@ -83,6 +83,26 @@ function signatureAlgorithm(key: KeyObject): Buffer {
   if (key.asymmetricKeyType === 'ec') return sequence(oid(OID.ecdsaWithSha256));
   if (key.asymmetricKeyType === 'rsa') return sequence(oid(OID.sha256WithRsa), tlv(0x05)); // NULL params
   throw new Error(`CA key type ${key.asymmetricKeyType ?? 'unknown'} cannot sign (need EC or RSA)`);
+}
+
+/** IPv4 (4 bytes) or IPv6 (16 bytes) for an iPAddress GeneralName; undefined if neither. */
+export function ipBytes(ip: string): Buffer | undefined {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (v4) {
+    const parts = v4.slice(1).map(Number);
+    return parts.every((p) => p <= 255) ? Buffer.from(parts) : undefined;
+  }
+  if (!/^[0-9a-fA-F:]+$/.test(ip) || ip.split('::').length > 2) return undefined;
+  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
+  const groups = (s: string | undefined): string[] => (s ? s.split(':') : []);
+  const h = groups(head);
+  const t = groups(tail);
+  const fill = tail === undefined ? 0 : 8 - h.length - t.length;
+  const all = [...h, ...Array<string>(Math.max(fill, 0)).fill('0'), ...t];
+  if (all.length !== 8 || all.some((g) => g.length === 0 || g.length > 4)) return undefined;
+  const out = Buffer.alloc(16);
+  all.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  return out;
 }
 
 /** The SubjectAltName GeneralNames (RFC 5280 §4.2.1.6): dNSName [2], URI [6], iPAddress [7]. */

@@ -20,11 +20,11 @@ import {
   set,
   smallInteger,
   time,
-  tlv,
   toPem,
   unsignedInteger,
   utf8,
 } from './der.js';
+import { issueLeafCertificate } from '../../security/certificate.js';
 
 const OID = {
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
@@ -32,11 +32,7 @@ const OID = {
   organization: '2.5.4.10',
   subjectKeyIdentifier: '2.5.29.14',
   keyUsage: '2.5.29.15',
-  subjectAltName: '2.5.29.17',
   basicConstraints: '2.5.29.19',
-  authorityKeyIdentifier: '2.5.29.35',
-  extKeyUsage: '2.5.29.37',
-  serverAuth: '1.3.6.1.5.5.7.3.1',
 } as const;
 
 /** A certificate with its private key, both PEM (PKCS#8 for the key). */
@@ -84,26 +80,6 @@ function extension(id: string, critical: boolean, value: Buffer): Buffer {
 /** RFC 7093 §2 method 1: leftmost 160 bits of the SHA-256 of the SubjectPublicKeyInfo. */
 function keyIdentifier(spki: Buffer): Buffer {
   return createHash('sha256').update(spki).digest().subarray(0, 20);
-}
-
-/** IPv4 (4 bytes) or IPv6 (16 bytes) for an iPAddress GeneralName; undefined if neither. */
-export function ipBytes(ip: string): Buffer | undefined {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (v4) {
-    const parts = v4.slice(1).map(Number);
-    return parts.every((p) => p <= 255) ? Buffer.from(parts) : undefined;
-  }
-  if (!/^[0-9a-fA-F:]+$/.test(ip) || ip.split('::').length > 2) return undefined;
-  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
-  const groups = (s: string | undefined): string[] => (s ? s.split(':') : []);
-  const h = groups(head);
-  const t = groups(tail);
-  const fill = tail === undefined ? 0 : 8 - h.length - t.length;
-  const all = [...h, ...Array<string>(Math.max(fill, 0)).fill('0'), ...t];
-  if (all.length !== 8 || all.some((g) => g.length === 0 || g.length > 4)) return undefined;
-  const out = Buffer.alloc(16);
-  all.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
 }
 
 interface TbsInput {
@@ -170,42 +146,12 @@ export function createCertificateAuthority(
   return { certPem: toPem('CERTIFICATE', der), keyPem, key, spki, subject };
 }
 
-/** A serving certificate for `dnsNames` and `ipAddresses`, signed by `ca`. */
+/** A serving certificate for `dnsNames` and `ipAddresses`, signed by `ca` (security/certificate.ts). */
 export function issueServingCertificate(
   ca: IssuedCertificate,
   req: ServingCertificateRequest,
 ): IssuedCertificate {
-  const now = req.now ?? new Date();
-  const { key, spki, keyPem } = newKey();
-  const sans: Buffer[] = [];
-  for (const dns of req.dnsNames) sans.push(tlv(0x82, Buffer.from(dns, 'ascii'))); // [2] dNSName
-  for (const ip of req.ipAddresses) {
-    const bytes = ipBytes(ip);
-    if (!bytes) throw new Error(`not an IP address: ${ip}`);
-    sans.push(tlv(0x87, bytes)); // [7] iPAddress
-  }
-  const subject = name(req.commonName);
-  const der = signCertificate(
-    {
-      subject,
-      issuer: ca.subject,
-      spki,
-      notBefore: new Date(now.getTime() - BACKDATE_MS),
-      notAfter: new Date(now.getTime() + (req.validDays ?? 365) * DAY_MS),
-      extensions: [
-        extension(OID.basicConstraints, true, sequence()),
-        // digitalSignature (bit 0) | keyEncipherment (bit 2): 1010 0000, 5 unused bits.
-        extension(OID.keyUsage, true, bitString(Buffer.from([0xa0]), 5)),
-        extension(OID.extKeyUsage, false, sequence(oid(OID.serverAuth))),
-        extension(OID.subjectAltName, false, sequence(...sans)),
-        extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(spki))),
-        // [0] keyIdentifier (IMPLICIT OCTET STRING).
-        extension(OID.authorityKeyIdentifier, false, sequence(tlv(0x80, keyIdentifier(ca.spki)))),
-      ],
-    },
-    ca.key,
-  );
-  return { certPem: toPem('CERTIFICATE', der), keyPem, key, spki, subject };
+  return issueLeafCertificate(ca, { ...req, usages: ['serverAuth'] });
 }
 
 /**

@@ -3,6 +3,7 @@
  * and by `openssl verify -purpose sslserver`; the e2e suite has Go's crypto/x509 (the API server)
  * accept them for real.
  */
+import { ipBytes } from '../../../../src/security/certificate.js';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,6 @@ import { oid, time, unsignedInteger } from '../../../../src/galley/webhook/der.j
 import {
   createCertificateAuthority,
   generateWebhookCertificates,
-  ipBytes,
   issueServingCertificate,
   webhookDnsNames,
 } from '../../../../src/galley/webhook/x509.js';

@@ -74,6 +74,7 @@ describe('ConsulRegistry', () => {
     fake.set('web', [web('a', '127.0.0.1')]);
     await registry.start();
     await registry.waitForSync(3000);
+    const beforeReset = fake.http.requests.length;
     fake.reset();
     fake.set('api', [web('x', '127.0.0.3')]);
     await until(
@@ -84,8 +85,14 @@ describe('ConsulRegistry', () => {
           .map((s) => s.hostname)
           .join() === 'api.service.consul',
     );
-    const catalog = fake.http.requests.filter((r) => r.startsWith('/v1/catalog/services'));
-    expect(catalog.at(-1)).toMatch(/index=3&/);
+    // The next blocking query waits at the restarted agent's index (it may not be sent yet the
+    // moment the services changed: wait for it rather than read the last request).
+    const catalogSinceReset = (): string[] =>
+      fake.http.requests.slice(beforeReset).filter((r) => r.startsWith('/v1/catalog/services'));
+    await until('a blocking catalog query at the new index', () =>
+      catalogSinceReset().some((r) => /index=3&/.test(r)),
+    );
+    expect(catalogSinceReset().at(-1)).toMatch(/index=3&/);
   });
 
   it('rate limits a loop whose index does not advance (no busy polling)', async () => {

@@ -131,9 +131,9 @@ export interface Pending {
 /** What a round has done so far: types written, deferred work (delta removals). */
 export interface Round {
   /** The round carries a config change (not only answers to requests). */
-  readonly push: boolean;
+  push: boolean;
   readonly sent: Set<string>;
-  readonly deferred: Array<() => Promise<void>>;
+  readonly deferred: Array<() => void>;
   /**
    * SotW full-state types sent in this round: the names that were new or changed, or `'all'`
    * when the stream had nothing before (warming then covers every child resource).

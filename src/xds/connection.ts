@@ -1,9 +1,13 @@
 /**
  * One ADS stream: the proxy it serves (node parsed once, from the first request), the per-type
- * protocol state, and a small work loop that writes at most one response at a time. Pushes that
- * arrive while a response is being written merge into one (`mergePushRequests`), and a write
- * waits for gRPC to take the previous one, so a slow stream holds one merged PushRequest, never a
- * queue (design §5). SotW and Delta differ only in how they read requests and build responses.
+ * protocol state, and a small work loop. A round decides every watched type synchronously and
+ * hands its responses to gRPC in push order; the next round starts only once gRPC took all of
+ * them. Pushes that arrive meanwhile merge into one (`mergePushRequests`), so a slow stream holds
+ * at most one round of responses and one merged PushRequest, never a queue (design §5). SotW and
+ * Delta differ only in how they read requests and build responses.
+ *
+ * Rounds are synchronous because a push visits thousands of streams in one loop: per stream, a
+ * chain of async frames and a promise per write cost more than deciding and writing (issue 3).
  */
 import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from '../util/log.js';
@@ -27,6 +31,7 @@ import type { TypeState } from './type-state.js';
 import { PUSH_ORDER, shortTypeName } from './type-urls.js';
 
 let connectionSeq = 0;
+const NO_PENDING: ReadonlyMap<string, Pending> = new Map();
 
 function typeOrder(typeUrl: string): number {
   const i = PUSH_ORDER.indexOf(typeUrl);
@@ -49,13 +54,19 @@ export abstract class XdsConnection<
   private pendingPush: PushRequest | undefined;
   private pending = new Map<string, Pending>();
   private running = false;
+  /** Writes gRPC has not taken yet; the next round waits for zero. */
+  private outstanding = 0;
+  /** `types` keys in push order (recomputed when a type is added). */
+  private ordered: readonly string[] = [];
+  /** Reused by every round of this stream (rounds never overlap). */
+  private readonly round: Round = { push: false, sent: new Set(), deferred: [], changed: new Map() };
   /** Requests received while `deps.authorize` decides on the node (replayed in order after). */
   private held: Req[] | undefined;
   private closed = false;
   /** When the response being built started (for `ResponseEvent.elapsedMs`). */
   private responseStart = 0;
-  /** Resolvers of writes gRPC has not taken yet; a closing stream resolves them with false. */
-  private readonly inflight = new Set<(ok: boolean) => void>();
+  /** gRPC took a write (one function per stream, not one closure per write). */
+  private readonly written = (err?: Error | null): void => this.onWritten(err);
 
   constructor(
     protected readonly call: ServerDuplexStream<Req, PreparedResponse>,
@@ -82,7 +93,7 @@ export abstract class XdsConnection<
     pending: Pending | undefined,
     push: PushRequest,
     round: Round,
-  ): Promise<void>;
+  ): void;
 
   /** Must this type be sent in this round even if nothing of it changed (warming)? */
   protected abstract forcedByRound(typeUrl: string, round: Round): boolean;
@@ -93,6 +104,12 @@ export abstract class XdsConnection<
 
   isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Starts tracking a type (first request of it). */
+  protected addType(typeUrl: string, state: TypeState): void {
+    this.types.set(typeUrl, state);
+    this.ordered = inPushOrder(this.types.keys());
   }
 
   peer(): string {
@@ -199,88 +216,105 @@ export abstract class XdsConnection<
   }
 
   private kick(): void {
-    if (this.running || this.closed) return;
+    if (this.running || this.closed || this.outstanding > 0) return;
     this.running = true;
-    void this.run().finally(() => {
-      this.running = false;
-    });
-  }
-
-  private async run(): Promise<void> {
-    while (!this.closed && (this.pendingPush || this.pending.size > 0)) {
-      const push = this.pendingPush;
-      const pending = this.pending;
-      this.pendingPush = undefined;
-      this.pending = new Map();
-      try {
-        await this.round(push, pending);
-      } catch (err) {
-        this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'ADS push failed');
+    try {
+      while (!this.closed && this.outstanding === 0 && (this.pendingPush || this.pending.size > 0)) {
+        const push = this.pendingPush;
+        const pending = this.pending.size > 0 ? this.pending : NO_PENDING;
+        this.pendingPush = undefined;
+        if (pending !== NO_PENDING) this.pending = new Map();
+        try {
+          this.runRound(push, pending);
+        } catch (err) {
+          this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'ADS push failed');
+        }
       }
+    } finally {
+      this.running = false;
     }
   }
 
-  private async round(push: PushRequest | undefined, pending: Map<string, Pending>): Promise<void> {
+  private runRound(push: PushRequest | undefined, pending: ReadonlyMap<string, Pending>): void {
     const proxy = this.proxy;
     if (!proxy) return;
-    const round: Round = { push: push !== undefined, sent: new Set(), deferred: [], changed: new Map() };
-    const candidates = new Set(pending.keys());
-    for (const t of this.types.keys()) candidates.add(t);
-    for (const typeUrl of inPushOrder(candidates)) {
+    const round = this.round;
+    round.push = push !== undefined;
+    // Emptied only when used: clearing a Set or Map allocates a fresh table.
+    if (round.sent.size > 0) round.sent.clear();
+    if (round.deferred.length > 0) round.deferred.length = 0;
+    if (round.changed.size > 0) round.changed.clear();
+    for (const typeUrl of this.ordered) {
       if (this.closed) return;
-      const state = this.types.get(typeUrl);
-      if (!state) continue;
-      const p = pending.get(typeUrl);
+      const state = this.types.get(typeUrl)!;
+      const p = pending.size > 0 ? pending.get(typeUrl) : undefined;
       let request: PushRequest | undefined;
       if (p || this.forcedByRound(typeUrl, round))
         request = push?.full ? push : fullPush('proxy', Date.now());
       else if (push && this.deps.source.needsPush(proxy, typeUrl, push)) request = push;
       if (!request) continue;
       this.responseStart = Date.now();
-      await this.respond(state, p, request, round);
+      this.respond(state, p, request, round);
     }
     for (const work of round.deferred) {
       if (this.closed) return;
       this.responseStart = Date.now();
-      await work();
+      work();
     }
   }
 
-  /** Writes one message, resolving once gRPC has taken it (false if the stream closed). */
-  protected write(message: PreparedResponse): Promise<boolean> {
-    if (this.closed) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      const done = (ok: boolean): void => {
-        if (this.inflight.delete(done)) resolve(ok);
-      };
-      this.inflight.add(done);
-      try {
-        this.call.write(message, (err?: Error | null) => done(!err));
-      } catch (err) {
-        this.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'ADS write failed');
-        done(false);
-      }
-    });
+  /**
+   * Hands one message to gRPC. Writes of a round go out back to back, in push order; the next
+   * round waits until gRPC took them all. False if the stream is closed.
+   */
+  protected write(message: PreparedResponse): boolean {
+    if (this.closed) return false;
+    this.outstanding++;
+    try {
+      this.call.write(message, this.written);
+      return true;
+    } catch (err) {
+      this.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'ADS write failed');
+      this.outstanding--;
+      return false;
+    }
   }
 
-  protected report(event: Omit<ResponseEvent, 'connectionId' | 'proxyId' | 'mode'>): void {
+  private onWritten(err?: Error | null): void {
+    if (this.closed || this.outstanding === 0) return;
+    if (err) this.log.debug({ err: err.message }, 'ADS write failed');
+    if (--this.outstanding === 0) this.kick();
+  }
+
+  /**
+   * Reports a response handed to gRPC (`push`: the config change it carries; absent: an answer
+   * to the client's request). Built field by field: this runs once per stream per push.
+   */
+  protected report(prepared: PreparedResponse, version: string, push: PushRequest | undefined): void {
     const e: ResponseEvent = {
       connectionId: this.id,
       proxyId: this.proxy?.id ?? '',
       mode: this.mode,
+      typeUrl: prepared.type_url,
+      nonce: prepared.nonce,
+      version,
+      resources: prepared.count,
+      removed: prepared.removedCount,
+      trigger: push ? 'push' : 'request',
+      pushStart: push?.start,
       elapsedMs: Date.now() - this.responseStart,
-      ...event,
     };
-    this.log.debug(
-      {
-        type: shortTypeName(e.typeUrl),
-        nonce: e.nonce,
-        version: e.version,
-        resources: e.resources,
-        removed: e.removed,
-      },
-      e.trigger === 'push' ? 'ADS push' : 'ADS response',
-    );
+    if (this.log.isLevelEnabled('debug'))
+      this.log.debug(
+        {
+          type: shortTypeName(e.typeUrl),
+          nonce: e.nonce,
+          version,
+          resources: e.resources,
+          removed: e.removed,
+        },
+        push ? 'ADS push' : 'ADS response',
+      );
     this.deps.onResponse?.(e);
   }
 
@@ -324,7 +358,7 @@ export abstract class XdsConnection<
     this.closed = true;
     this.pendingPush = undefined;
     this.pending.clear();
-    for (const done of [...this.inflight]) done(false);
+    this.outstanding = 0;
     if (this.proxy) this.log.info('ADS disconnected');
     this.deps.onClose(this);
     for (const [typeUrl, s] of this.types) if (s.nack) this.reportNackCleared(typeUrl, 'disconnect');

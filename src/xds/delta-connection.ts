@@ -55,7 +55,7 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
       }
       s = newTypeState(typeUrl, d.subscription);
       if (d.initialVersions) s.held = new HeldResources(d.initialVersions);
-      this.types.set(typeUrl, s);
+      this.addType(typeUrl, s);
     }
     s.subscription = d.subscription;
     s.namesEverSent = d.namesEverSent;
@@ -150,12 +150,7 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
     return { resources: own.resources, removed: own.removed, complete: false };
   }
 
-  protected async respond(
-    state: TypeState,
-    pending: Pending | undefined,
-    push: PushRequest,
-    round: Round,
-  ): Promise<void> {
+  protected respond(state: TypeState, pending: Pending | undefined, push: PushRequest, round: Round): void {
     const typeUrl = state.typeUrl;
     let content: TypeContent;
     try {
@@ -185,26 +180,20 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
       );
       if (plan.resources.length === 0) return;
       round.sent.add(typeUrl);
-      await this.send(
-        state,
-        content,
-        { resources: plan.resources, removed: [], complete: false },
-        pending,
-        push,
-      );
+      this.send(state, content, { resources: plan.resources, removed: [], complete: false }, pending, push);
       return;
     }
     round.sent.add(typeUrl);
-    await this.send(state, content, plan, pending, push);
+    this.send(state, content, plan, pending, push);
   }
 
-  private async send(
+  private send(
     state: TypeState,
     content: TypeContent,
     plan: Plan,
     pending: Pending | undefined,
     push: PushRequest,
-  ): Promise<void> {
+  ): void {
     const { resources, removed } = plan;
     if (resources.length === 0 && removed.length === 0 && state.sentNonce !== undefined) return;
     const prepared =
@@ -220,17 +209,8 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
       for (const name of removed) held.delete(name);
       held.settle(content);
     }
-    const ok = await this.write(prepared);
-    if (!ok) return;
-    this.report({
-      typeUrl: state.typeUrl,
-      nonce: prepared.nonce,
-      version: content.pushVersion,
-      resources: prepared.count,
-      removed: prepared.removedCount,
-      trigger: pending ? 'request' : 'push',
-      pushStart: pending ? undefined : push.start,
-    });
+    if (!this.write(prepared)) return;
+    this.report(prepared, content.pushVersion, pending ? undefined : push);
   }
 }
 

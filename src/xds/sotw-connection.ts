@@ -82,7 +82,7 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
         return;
       }
       s = newTypeState(typeUrl, decision.subscription);
-      this.types.set(typeUrl, s);
+      this.addType(typeUrl, s);
     }
     s.subscription = decision.subscription;
     s.namesEverSent = decision.namesEverSent;
@@ -121,12 +121,7 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
     return changed === 'all' ? undefined : changed;
   }
 
-  protected async respond(
-    state: TypeState,
-    pending: Pending | undefined,
-    push: PushRequest,
-    round: Round,
-  ): Promise<void> {
+  protected respond(state: TypeState, pending: Pending | undefined, push: PushRequest, round: Round): void {
     const typeUrl = state.typeUrl;
     let generated;
     try {
@@ -190,16 +185,7 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
     state.sentContent = content;
     state.sentAt = Date.now();
     round.sent.add(typeUrl);
-    const ok = await this.write(prepared);
-    if (!ok) return;
-    this.report({
-      typeUrl,
-      nonce: prepared.nonce,
-      version: content.version,
-      resources: prepared.count,
-      removed: 0,
-      trigger: pending ? 'request' : 'push',
-      pushStart: pending ? undefined : push.start,
-    });
+    if (!this.write(prepared)) return;
+    this.report(prepared, content.version, pending ? undefined : push);
   }
 }

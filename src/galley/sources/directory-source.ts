@@ -23,18 +23,15 @@
  * in-place write may still be under way, so it waits for the full quiet period. Hidden entries
  * (`.foo.yaml`, editor temp and lock files) are never served.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { fileStamp, listTree, pathKind, YAML_FILE, type Listing } from './directory-tree.js';
-import { configKey, type Config } from '../../model/config.js';
-import { contentHash } from '../../util/hash.js';
+import { fileStamp, listTree, stampOf, YAML_FILE, type Listing } from './directory-tree.js';
 import type { Logger } from '../../util/log.js';
 import type { ValidationMetrics } from '../../util/metrics.js';
-import type { ConfigId, ConfigStore } from '../config-store.js';
-import { formatConfigError, type ConfigError } from '../validation/result.js';
-import { configIdOf, readFileResources } from './file-resources.js';
-import { FileOwnership } from './file-ownership.js';
+import type { ConfigStore } from '../config-store.js';
+import type { ConfigError } from '../validation/result.js';
+import { LoadedFiles } from './loaded-files.js';
 
 export interface DirectorySourceOptions {
   readonly dir: string;
@@ -42,23 +39,15 @@ export interface DirectorySourceOptions {
   readonly logger: Logger;
   /** Quiet period after an in-place write before reading it (default 50 ms). */
   readonly debounceMs?: number;
-  /** Settle time after a file is renamed into place (default 5 ms, capped by `debounceMs`). */
+  /**
+   * Settle time after a file is renamed into place (default 0: read in the next turn of the event
+   * loop, with the other events of the same burst; capped by `debounceMs`).
+   */
   readonly renameSettleMs?: number;
   /** Watch for changes after the initial load (default true). */
   readonly watch?: boolean;
   /** Counts each document validated (a changed file's documents) and each file that fails to parse. */
   readonly metrics?: ValidationMetrics;
-}
-
-interface FileState {
-  /** Content hash of the last version read; an unchanged file is not re-parsed. */
-  hash: string;
-  /** `size:ino:ctimeNs` when last read: a full rescan skips files whose stamp did not move. */
-  stamp: string;
-  /** Last good resources of this file, by `Kind/ns/name`. */
-  good: Map<string, Config>;
-  /** Current problems of this file (syntax or validation). */
-  errors: ConfigError[];
 }
 
 const RETRY_MS = 1000;
@@ -68,20 +57,11 @@ type Dirty = { readonly all: true } | { readonly all: false; readonly paths: Set
 
 export class DirectorySource {
   private readonly dir: string;
-  private readonly store: ConfigStore;
   private readonly log: Logger;
   private readonly debounceMs: number;
   private readonly watchEnabled: boolean;
-  private readonly metrics: ValidationMetrics | undefined;
-  private readonly files = new Map<string, FileState>();
-  /** What this source has written to the store, by key. */
-  private readonly served = new Map<string, Config>();
-  /** Which file serves each key. */
-  private readonly ownership = new FileOwnership();
-  /** Current duplicate reports, by key. */
-  private readonly duplicates = new Map<string, ConfigError[]>();
-  /** Keys whose owner or content may have changed since the last reconcile. */
-  private affected = new Set<string>();
+  /** What each file holds, and what of it the store serves. */
+  private readonly files: LoadedFiles;
   /** Directory → its watcher and the inode it watches (a directory replaced under the same name needs a new one). */
   private readonly watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
   private readonly renameSettleMs: number;
@@ -93,12 +73,11 @@ export class DirectorySource {
 
   constructor(options: DirectorySourceOptions) {
     this.dir = options.dir;
-    this.store = options.store;
     this.log = options.logger.child({ source: 'directory', dir: options.dir });
     this.debounceMs = options.debounceMs ?? 50;
-    this.renameSettleMs = Math.min(options.renameSettleMs ?? 5, this.debounceMs);
+    this.renameSettleMs = Math.min(options.renameSettleMs ?? 0, this.debounceMs);
     this.watchEnabled = options.watch ?? true;
-    this.metrics = options.metrics;
+    this.files = new LoadedFiles(options.store, this.log, options.metrics);
   }
 
   /** Loads the directory once (rejects when it cannot be read), then starts watching. */
@@ -111,7 +90,10 @@ export class DirectorySource {
       this.dirty = { all: true };
       this.schedule();
     }
-    this.log.info({ resources: this.served.size, files: this.files.size }, 'config directory loaded');
+    this.log.info(
+      { resources: this.files.servedCount(), files: this.files.count() },
+      'config directory loaded',
+    );
   }
 
   /** Stops watching; what was loaded stays in the store. */
@@ -134,10 +116,7 @@ export class DirectorySource {
 
   /** Current rejected files and resources (syntax, validation, duplicates), sorted by file. */
   errors(): readonly ConfigError[] {
-    const all = [
-      ...[...this.files.values()].flatMap((f) => f.errors),
-      ...[...this.duplicates.values()].flat(),
-    ];
+    const all = [...this.files.errors()];
     if (this.dirError) all.push({ source: this.dir, path: '', message: this.dirError });
     return all.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   }
@@ -150,8 +129,15 @@ export class DirectorySource {
     else if (filename.startsWith('.'))
       return; // an editor's or atomic writer's temp file
     else if (!this.dirty.all) this.dirty.paths.add(join(dir, filename));
-    const renamed = event === 'rename' && filename !== null && YAML_FILE.test(filename);
-    this.schedule(renamed ? this.renameSettleMs : this.debounceMs);
+    // A YAML file renamed into place is complete: read it now. A rename that leaves the name
+    // missing (deleted, or an editor moving the old file aside before writing the new one) waits
+    // the quiet period, so a file being replaced never reads as deleted.
+    const renamedIn =
+      event === 'rename' &&
+      filename !== null &&
+      YAML_FILE.test(filename) &&
+      statSync(join(dir, filename), { throwIfNoEntry: false })?.isFile() === true;
+    this.schedule(renamedIn ? this.renameSettleMs : this.debounceMs);
   }
 
   /** Fires a rescan `ms` after the last event; a later event restarts the wait (a burst is read once). */
@@ -206,19 +192,13 @@ export class DirectorySource {
       return new Map();
     }
     const present = new Set(listing.files);
-    for (const file of [...this.files.keys()]) {
-      if (!present.has(file)) {
-        this.files.delete(file);
-        this.track(this.ownership.setFile(file, undefined));
-        this.log.info({ file }, 'config file removed');
-      }
-    }
+    for (const file of this.files.paths()) if (!present.has(file)) this.files.remove(file);
     for (const file of listing.files) {
       const stamp = await fileStamp(file);
-      if (stamp !== undefined && this.files.get(file)?.stamp === stamp) continue;
+      if (stamp !== undefined && this.files.stampOf(file) === stamp) continue;
       await this.loadFile(file, stamp ?? '');
     }
-    this.reconcile();
+    this.files.reconcile();
     return listing.dirs;
   }
 
@@ -228,19 +208,32 @@ export class DirectorySource {
    */
   private async syncPaths(paths: ReadonlySet<string>): Promise<ReadonlyMap<string, number> | undefined> {
     if (paths.size === 0) return undefined;
+    // A handful of small files: read synchronously, one system call each, rather than a round
+    // trip through the thread pool per stat, open, read and close (an endpoint change waits on it).
     for (const path of [...paths].sort()) {
-      const kind = await pathKind(path);
-      if (kind === 'dir') return this.sync(false);
-      if (kind === 'missing') {
-        if (this.files.delete(path)) {
-          this.track(this.ownership.setFile(path, undefined));
-          this.log.info({ file: path }, 'config file removed');
-        } else if ([...this.files.keys()].some((f) => f.startsWith(`${path}${sep}`))) return this.sync(false);
+      let stats;
+      try {
+        stats = statSync(path, { bigint: true, throwIfNoEntry: false });
+      } catch {
+        stats = undefined;
+      }
+      if (stats?.isDirectory()) return this.sync(false);
+      if (!stats) {
+        if (!this.files.remove(path) && this.files.paths().some((f) => f.startsWith(`${path}${sep}`)))
+          return this.sync(false);
         continue;
       }
-      if (kind === 'file' && YAML_FILE.test(path)) await this.loadFile(path, (await fileStamp(path)) ?? '');
+      if (!stats.isFile() || !YAML_FILE.test(path)) continue;
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        this.files.readFailed(path, err);
+        continue;
+      }
+      this.files.apply(path, stampOf(stats), text);
     }
-    this.reconcile();
+    this.files.reconcile();
     return undefined;
   }
 
@@ -249,94 +242,10 @@ export class DirectorySource {
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      // Deleted between listing and reading: the next event's rescan drops it.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      const state = this.files.get(file);
-      const error: ConfigError = {
-        source: file,
-        path: '',
-        message: `cannot read file: ${(err as Error).message}`,
-      };
-      this.log.error({ file }, formatConfigError(error));
-      if (state) {
-        state.errors = [error];
-        // Read it afresh next time, even if its content turns out unchanged.
-        state.hash = '';
-        state.stamp = '';
-      } else this.files.set(file, { hash: '', stamp: '', good: new Map(), errors: [error] });
+      this.files.readFailed(file, err);
       return;
     }
-    const hash = contentHash(text);
-    const previous = this.files.get(file);
-    if (previous && previous.hash === hash) {
-      previous.stamp = stamp;
-      return;
-    }
-    const state: FileState = previous ?? { hash, stamp, good: new Map(), errors: [] };
-    const hadErrors = state.errors.length > 0;
-    state.hash = hash;
-    state.stamp = stamp;
-    this.files.set(file, state);
-
-    const result = readFileResources(text, file, state.good);
-    state.good = new Map(result.good);
-    this.track(this.ownership.setFile(file, state.good));
-    state.errors = [...result.errors];
-    for (const v of result.verdicts) {
-      if (v.failure) this.metrics?.validationFailed(v.resource, v.failure);
-      else this.metrics?.validationPassed(v.resource);
-    }
-    if (result.syntaxError) {
-      this.metrics?.validationFailed({ group: '', version: '', resource: '' }, 'yaml_decode_error');
-      for (const e of result.errors) {
-        this.log.error({ file }, `${formatConfigError(e)} (file rejected; keeping its last good resources)`);
-      }
-      return;
-    }
-    for (const w of result.warnings) this.log.warn({ file, resource: w.resource }, w.message);
-    for (const e of result.errors) {
-      const ref = e.ref;
-      const kept = ref && result.kept.has(configKey(ref.kind, ref.namespace, ref.name));
-      this.log.error(
-        { file, ...(ref ? { kind: ref.kind, namespace: ref.namespace, name: ref.name } : {}), path: e.path },
-        `${formatConfigError(e)}${kept ? ' (rejected; serving its last good version)' : ' (rejected)'}`,
-      );
-    }
-    if (hadErrors && result.errors.length === 0) this.log.info({ file }, 'config file valid again');
-  }
-
-  private track(keys: readonly string[]): void {
-    for (const k of keys) this.affected.add(k);
-  }
-
-  /**
-   * Writes the difference for the keys touched since the last call to the store in one batch;
-   * the first file in sorted order wins a key, the others are reported once.
-   */
-  private reconcile(): void {
-    const keys = this.affected;
-    this.affected = new Set();
-    const upserts: Config[] = [];
-    const deletes: ConfigId[] = [];
-    for (const key of keys) {
-      const winner = this.ownership.winner(key);
-      const served = this.served.get(key);
-      if (winner && winner !== served) {
-        upserts.push(winner);
-        this.served.set(key, winner);
-      } else if (!winner && served) {
-        deletes.push(configIdOf(served));
-        this.served.delete(key);
-      }
-      const before = new Set((this.duplicates.get(key) ?? []).map((d) => `${d.source}|${d.message}`));
-      const now = this.ownership.duplicates(key);
-      for (const d of now) {
-        if (!before.has(`${d.source}|${d.message}`)) this.log.error({ file: d.source }, formatConfigError(d));
-      }
-      if (now.length > 0) this.duplicates.set(key, now);
-      else this.duplicates.delete(key);
-    }
-    if (upserts.length > 0 || deletes.length > 0) this.store.applyBatch({ upserts, deletes });
+    this.files.apply(file, stamp, text);
   }
 
   private updateWatchers(dirs: ReadonlyMap<string, number>): void {

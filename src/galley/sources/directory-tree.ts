@@ -43,23 +43,18 @@ export async function listTree(root: string): Promise<Listing> {
 }
 
 /**
- * Size, inode, change and modification times (ns): any write or replacement moves at least one of them, so a
- * full rescan reads only files whose stamp moved. Undefined when the file cannot be stat'ed.
+ * Size, inode, change and modification times (ns): any write or replacement moves at least one
+ * of them, so a full rescan reads only files whose stamp moved.
  */
-export async function fileStamp(path: string): Promise<string | undefined> {
-  try {
-    const s = await stat(path, { bigint: true });
-    return `${s.size}:${s.ino}:${s.ctimeNs}:${s.mtimeNs}`;
-  } catch {
-    return undefined;
-  }
+export function stampOf(s: { size: bigint; ino: bigint; ctimeNs: bigint; mtimeNs: bigint }): string {
+  return `${s.size}:${s.ino}:${s.ctimeNs}:${s.mtimeNs}`;
 }
 
-export async function pathKind(path: string): Promise<'file' | 'dir' | 'missing' | 'other'> {
+/** The stamp of `path`; undefined when the file cannot be stat'ed. */
+export async function fileStamp(path: string): Promise<string | undefined> {
   try {
-    const s = await stat(path);
-    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other';
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'other';
+    return stampOf(await stat(path, { bigint: true }));
+  } catch {
+    return undefined;
   }
 }

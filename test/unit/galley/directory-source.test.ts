@@ -298,6 +298,21 @@ describe('DirectorySource', () => {
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
+  it('a file moved aside and written anew (vim without backupcopy) never reads as deleted', async () => {
+    await writeFile(join(dir, 'a.yaml'), se('a', 'a.example.com', 80));
+    const store = new ConfigStore();
+    source = new DirectorySource({ dir, store, logger: capture().logger, debounceMs: 100 });
+    await source.start();
+    const seen: string[] = [];
+    store.onChange((events) => seen.push(...events.map((e) => e.type)));
+    await rename(join(dir, 'a.yaml'), join(dir, 'a.yaml~'));
+    await new Promise((r) => setTimeout(r, 20));
+    await writeFile(join(dir, 'a.yaml'), se('a', 'a.example.com', 81));
+    await rm(join(dir, 'a.yaml~'));
+    await vi.waitFor(() => expect(port(store, 'a')).toBe(81), { timeout: 5000, interval: 5 });
+    expect(seen).not.toContain('delete');
+  });
+
   it('stop() stops watching', async () => {
     const { store, src } = await open(true);
     src.stop();

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHANGE_SCENARIOS, DEFAULT_OPTIONS, runBench } from './bench.js';
+import { runFanoutMicro } from './fanout-micro.js';
 import { REPO_ROOT } from './meshplane-process.js';
 import { formatReport, type BenchResult } from './report.js';
 
@@ -62,4 +63,16 @@ describe('bench smoke (N=20, M=20, K=3)', () => {
   it('delta: every client converges in every scenario', { timeout: 120_000 }, async () => {
     checkFigures(await runBench({ ...SMALL, mode: 'delta' }));
   });
+});
+
+describe('fan-out micro-benchmark (npm run bench:fanout)', () => {
+  it('pushes an endpoint and a route change to every in-process stream and reports the figures', async () => {
+    const figures = await runFanoutMicro({ clients: 50, services: 20, endpoints: 3, rounds: 2, dist: false });
+    expect(figures.map((f) => f.scenario)).toEqual(['endpoint change', 'route change']);
+    for (const f of figures) {
+      for (const v of [f.fanoutMs, f.fanoutMaxMs, f.callbacksMs, f.acksMs])
+        expect(Number.isFinite(v)).toBe(true);
+      expect(f.fanoutMs).toBeGreaterThan(0);
+    }
+  }, 60_000);
 });

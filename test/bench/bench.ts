@@ -149,6 +149,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       debounceMs: o.debounceMs,
       steadyWaitMs: o.steadyWaitMs,
       nextRev: () => ++rev,
+      progress,
     };
 
     progress(`connect storm: ${o.clients} clients (${o.mode})`);
@@ -194,6 +195,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         const size = Math.max(64, m.result.pushBytesPerClient);
         progress(`floor: ${o.clients} streams × ${size} bytes, ${o.floorRounds} round(s)`);
         const f = await floor.measure(load, size, o.floorRounds, o.timeoutMs);
+        progress(
+          `  p99 by round ${f.p99s.map((v) => v.toFixed(1)).join(', ')} ms; write loop ${f.writeMs.map((v) => v.toFixed(1)).join(', ')} ms`,
+        );
         const i = results.indexOf(m.result);
         results[i] = { ...m.result, floor: f, targets: m.scenario.targets(ctx, m.result.convergence, f.p99) };
       }

@@ -21,6 +21,8 @@ export interface FloorResult extends LatencyStats {
   readonly rounds: number;
   /** p99 of each round; the reported figures are those of the median round. */
   readonly p99s: number[];
+  /** How long the floor server's write loop took in each round (ms). */
+  readonly writeMs: number[];
 }
 
 export class FloorServer {
@@ -76,11 +78,11 @@ export class FloorServer {
     return r?.op === 'count' ? r.streams : 0;
   }
 
-  async broadcast(nonce: string, size: number): Promise<{ t0: number; bytes: number }> {
+  async broadcast(nonce: string, size: number): Promise<{ t0: number; bytes: number; writeMs: number }> {
     this.child.send({ op: 'broadcast', nonce, size });
     const r = await this.reply(60_000);
     if (r?.op !== 'sent') throw new Error('floor broadcast failed');
-    return { t0: r.t0, bytes: r.bytes };
+    return { t0: r.t0, bytes: r.bytes, writeMs: r.writeMs };
   }
 
   /** Connects the load generator's floor streams and waits until the server holds all of them. */
@@ -102,17 +104,20 @@ export class FloorServer {
     timeoutMs = 60_000,
   ): Promise<FloorResult> {
     const results: LatencyStats[] = [];
+    const writeMs: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const nonce = `floor-${++this.seq}`;
       const id = await load.floorArm(nonce);
-      const { t0 } = await this.broadcast(nonce, Math.max(64, sizeBytes - 5));
+      const sent = await this.broadcast(nonce, Math.max(64, sizeBytes - 5));
+      const t0 = sent.t0;
+      writeMs.push(sent.writeMs);
       const arrivals = await load.floorWait(id, Date.now() + timeoutMs);
       results.push(latencyStats(arrivals.times.map((t) => t - t0)));
       await new Promise((r) => setTimeout(r, 200));
     }
     const sorted = [...results].sort((a, b) => a.p99 - b.p99);
     const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-    return { ...median, sizeBytes, rounds, p99s: results.map((r) => r.p99) };
+    return { ...median, sizeBytes, rounds, p99s: results.map((r) => r.p99), writeMs };
   }
 
   stop(): void {

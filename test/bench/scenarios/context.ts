@@ -23,6 +23,8 @@ export interface BenchContext {
   readonly steadyWaitMs: number;
   /** A fresh revision number for each change. */
   nextRev(): number;
+  /** Progress lines (stderr in the CLI). */
+  readonly progress?: (line: string) => void;
 }
 
 export interface WindowResult {
@@ -142,7 +144,12 @@ export async function runChange(
     const t0 = nowMs();
     await change.write();
     const arrivals = await ctx.load.waitMatched(id, Date.now() + ctx.timeoutMs);
-    latencies.push(...arrivals.times.map((t) => t - t0));
+    const times = arrivals.times.map((t) => t - t0);
+    latencies.push(...times);
+    const one = latencyStats(times);
+    ctx.progress?.(
+      `  run ${r + 1}: p50 ${one.p50.toFixed(1)} p99 ${one.p99.toFixed(1)} max ${one.max.toFixed(1)} ms`,
+    );
   }
   const window = await close();
   return { convergence: latencyStats(latencies), window, runs };

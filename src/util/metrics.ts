@@ -18,6 +18,7 @@
  * Producers receive the narrow interfaces below, never this class.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ResponseTally } from './response-tally.js';
 import type { ResponseEvent } from '../xds/connection-types.js';
 import { shortTypeName } from '../xds/type-urls.js';
 
@@ -119,6 +120,7 @@ export class MeshplaneMetrics
   private readonly rejects: Counter<'type'>;
   private readonly pushTime: Histogram<'type'>;
   private readonly convergence: Histogram;
+  private readonly responses: ResponseTally;
   private readonly debounceTime: Histogram;
   private readonly registryStaleGauge: Gauge<'provider'>;
   private readonly registrySyncErrors: Counter<'provider'>;
@@ -169,11 +171,14 @@ export class MeshplaneMetrics
         this.set(services());
       },
     });
+    // Responses are tallied in typed arrays and reach these three at scrape time (response-tally.ts).
+    const flushResponses = (): void => this.responses.flush();
     this.pushes = new Counter({
       name: 'pilot_xds_pushes',
       help: 'Pilot build and send errors for lds, rds, cds and eds.',
       labelNames: ['type'],
       registers,
+      collect: flushResponses,
     });
     this.rejects = new Counter({
       name: 'pilot_total_xds_rejects',
@@ -187,12 +192,19 @@ export class MeshplaneMetrics
       labelNames: ['type'],
       buckets: PUSH_BUCKETS,
       registers,
+      collect: flushResponses,
     });
     this.convergence = new Histogram({
       name: 'pilot_proxy_convergence_time',
       help: 'Delay in seconds between config change and a proxy receiving all required configuration.',
       buckets: CONVERGENCE_BUCKETS,
       registers,
+      collect: flushResponses,
+    });
+    this.responses = new ResponseTally(metricType, {
+      push: (type) => this.pushes.inc({ type }),
+      pushTime: (type, seconds) => this.pushTime.observe({ type }, seconds),
+      convergence: (seconds) => this.convergence.observe(seconds),
     });
     this.debounceTime = new Histogram({
       name: 'pilot_debounce_time',
@@ -301,13 +313,16 @@ export class MeshplaneMetrics
   }
 
   xdsResponse(event: ResponseEvent): void {
-    const type = metricType(event.typeUrl);
-    this.pushes.inc({ type });
-    if (event.elapsedMs !== undefined) this.pushTime.observe({ type }, event.elapsedMs / 1000);
     // Convergence is about config changes reaching proxies, not answers to their requests.
-    if (event.trigger === 'push' && event.pushStart !== undefined) {
-      this.convergence.observe(Math.max(0, Date.now() - event.pushStart) / 1000);
-    }
+    const converged =
+      event.trigger === 'push' && event.pushStart !== undefined
+        ? Math.max(0, Date.now() - event.pushStart) / 1000
+        : Number.NaN;
+    this.responses.add(
+      event.typeUrl,
+      event.elapsedMs !== undefined ? event.elapsedMs / 1000 : Number.NaN,
+      converged,
+    );
   }
 
   mcpPush(collection: string): void {

@@ -1,0 +1,64 @@
+/**
+ * Per-response xDS figures (`pilot_xds_pushes`, `pilot_xds_push_time`, `pilot_proxy_convergence_time`)
+ * held in typed arrays until the next scrape, then handed to prom-client in one pass. A push
+ * reaches thousands of streams in one loop, and three prom-client updates per response (each
+ * hashing its label set) cost more than the rest of a stream's share of that loop (issue 3).
+ * The buffer is bounded: when full, it is handed over at once.
+ */
+
+/** Where buffered figures go: one call per response, at scrape time. */
+export interface TallySink {
+  push(type: string): void;
+  pushTime(type: string, seconds: number): void;
+  convergence(seconds: number): void;
+}
+
+const DEFAULT_CAPACITY = 16_384;
+
+export class ResponseTally {
+  private readonly labels: string[] = [];
+  private readonly labelOf = new Map<string, number>();
+  private readonly type: Uint16Array;
+  /** NaN: not measured. */
+  private readonly elapsed: Float64Array;
+  private readonly converged: Float64Array;
+  private size = 0;
+
+  constructor(
+    private readonly label: (typeUrl: string) => string,
+    private readonly sink: TallySink,
+    private readonly capacity = DEFAULT_CAPACITY,
+  ) {
+    this.type = new Uint16Array(capacity);
+    this.elapsed = new Float64Array(capacity);
+    this.converged = new Float64Array(capacity);
+  }
+
+  /** One response of `typeUrl`; times in seconds, NaN when not measured. */
+  add(typeUrl: string, elapsedSeconds: number, convergenceSeconds: number): void {
+    let t = this.labelOf.get(typeUrl);
+    if (t === undefined) {
+      t = this.labels.push(this.label(typeUrl)) - 1;
+      this.labelOf.set(typeUrl, t);
+    }
+    const i = this.size++;
+    this.type[i] = t;
+    this.elapsed[i] = elapsedSeconds;
+    this.converged[i] = convergenceSeconds;
+    if (this.size === this.capacity) this.flush();
+  }
+
+  /** Hands every buffered response to the sink (at scrape, or when the buffer is full). */
+  flush(): void {
+    const n = this.size;
+    this.size = 0;
+    for (let i = 0; i < n; i++) {
+      const type = this.labels[this.type[i]!]!;
+      this.sink.push(type);
+      const elapsed = this.elapsed[i]!;
+      if (!Number.isNaN(elapsed)) this.sink.pushTime(type, elapsed);
+      const converged = this.converged[i]!;
+      if (!Number.isNaN(converged)) this.sink.convergence(converged);
+    }
+  }
+}

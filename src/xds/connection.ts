@@ -25,6 +25,7 @@ import type {
   TypeInfo,
   XdsMode,
 } from './connection-types.js';
+import { directWriter, type DirectWriter } from './grpc-tuning.js';
 import type { PreparedResponse } from './prepared-response.js';
 import { NO_NAMES } from './name-sets.js';
 import type { TypeState } from './type-state.js';
@@ -65,6 +66,8 @@ export abstract class XdsConnection<
   private closed = false;
   /** When the response being built started (for `ResponseEvent.elapsedMs`). */
   private responseStart = 0;
+  /** Writes framed bytes to the HTTP/2 stream directly when grpc-js allows it (grpc-tuning.ts). */
+  private readonly direct: DirectWriter | undefined;
   /** gRPC took a write (one function per stream, not one closure per write). */
   private readonly written = (err?: Error | null): void => this.onWritten(err);
 
@@ -74,6 +77,7 @@ export abstract class XdsConnection<
     readonly mode: XdsMode,
   ) {
     this.log = deps.logger;
+    this.direct = directWriter(call);
     call.on('data', (msg: Req) => this.onData(msg));
     call.on('end', () => this.close());
     call.on('cancelled', () => this.markClosed());
@@ -271,7 +275,7 @@ export abstract class XdsConnection<
     if (this.closed) return false;
     this.outstanding++;
     try {
-      this.call.write(message, this.written);
+      if (!this.direct?.(message.framed, this.written)) this.call.write(message, this.written);
       return true;
     } catch (err) {
       this.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'ADS write failed');

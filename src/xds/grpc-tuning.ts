@@ -97,3 +97,57 @@ export function raiseHttp2Limits(server: object): boolean {
   options.settings = { ...options.settings, maxFrameSize: 1 << 20, initialWindowSize: 1 << 20 };
   return true;
 }
+
+/** Writes pre-framed gRPC message bytes to a server stream; false: use the stream's own `write`. */
+export type DirectWriter = (framed: Buffer, done: (err?: Error | null) => void) => boolean;
+
+interface BaseCallShape {
+  cancelled: boolean;
+  metadataSent: boolean;
+  maxSendMessageSize: number;
+  callEventTracker?: { addMessageSent(): void } | null;
+  stream: {
+    destroyed: boolean;
+    closed: boolean;
+    write(chunk: Buffer, cb: (err?: Error | null) => void): boolean;
+  };
+}
+
+let baseCallPrototype: Prototype | null | undefined;
+
+/**
+ * 4. Direct writes. A response written through grpc-js goes through a Duplex stream, the
+ *    interceptor chain and `BaseServerInterceptingCall.sendMessage` (a cancellation check, a
+ *    trace string built even when tracing is off, closures) before reaching the HTTP/2 stream;
+ *    at 2,000 streams per push that costs about as much as the HTTP/2 write itself. For a call
+ *    without interceptors whose response headers are out, a prepared response's framed bytes go
+ *    straight to the HTTP/2 stream, which is all grpc-js would do with them. Anything else (first
+ *    message, cancelled or closing call, size limit, an unknown grpc-js build, a call whose
+ *    `write` someone wrapped) takes the normal path. Ordering is kept: the HTTP/2 stream queues
+ *    writes, and grpc-js's trailers follow them.
+ */
+export function directWriter(call: object): DirectWriter | undefined {
+  if (Object.prototype.hasOwnProperty.call(call, 'write')) return undefined;
+  if (baseCallPrototype === undefined)
+    baseCallPrototype = prototypeOf('server-interceptors', 'BaseServerInterceptingCall') ?? null;
+  const base = (call as { call?: unknown }).call;
+  if (!baseCallPrototype || !base || Object.getPrototypeOf(base) !== baseCallPrototype) return undefined;
+  const c = base as BaseCallShape;
+  if (typeof c.stream?.write !== 'function' || typeof c.cancelled !== 'boolean') return undefined;
+  return (framed, done) => {
+    const stream = c.stream;
+    if (!c.metadataSent || c.cancelled || stream.destroyed || stream.closed) return false;
+    if (c.maxSendMessageSize !== -1 && framed.length - 5 > c.maxSendMessageSize) return false;
+    const tracker = c.callEventTracker;
+    stream.write(
+      framed,
+      tracker
+        ? (err) => {
+            if (!err) tracker.addMessageSent();
+            done(err);
+          }
+        : done,
+    );
+    return true;
+  };
+}

@@ -78,8 +78,8 @@ export class PushContext {
     readonly rootNamespace: string,
     /** Live endpoint index (shared by reference across PushContexts). */
     readonly endpoints: EndpointIndex,
-    /** Analysis warnings (`istioctl analyze` style), sorted. */
-    readonly warnings: readonly AnalysisWarning[],
+    /** Computes the analysis warnings (once, on first read: they are not on the push path). */
+    private readonly analyzeWarnings: () => readonly AnalysisWarning[],
     /** Every VirtualService, oldest first (gateway-bound ones included, for later). */
     readonly virtualServices: readonly Config<VirtualServiceSpec>[],
     /** Every DestinationRule, oldest first. */
@@ -91,6 +91,13 @@ export class PushContext {
     private readonly index: Indexes,
     readonly meshConfig: MeshConfig = withMeshDefaults(undefined),
   ) {}
+
+  private analyzed: readonly AnalysisWarning[] | undefined;
+
+  /** Analysis warnings (`istioctl analyze` style), sorted. */
+  get warnings(): readonly AnalysisWarning[] {
+    return (this.analyzed ??= this.analyzeWarnings());
+  }
 
   private readonly scopeMemo = new Map<string, SidecarScope>();
   private targetIndex:
@@ -268,16 +275,17 @@ export function buildPushContext(input: PushContextInput): PushContext {
     destinationRules: new DestinationRuleIndex(destinationRules, domainSuffix, rootNamespace),
     gateways: new GatewayIndex(gateways, virtualServices, domainSuffix),
   };
-  const warnings = analyze({
-    virtualServices: index.virtualServices.all(),
-    destinationRules,
-    services: index.services,
-    domainSuffix,
-  }).sort((a, b) => {
-    const ka = `${a.kind}/${a.namespace}/${a.name}/${a.path}`;
-    const kb = `${b.kind}/${b.namespace}/${b.name}/${b.path}`;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
+  const warnings = (): AnalysisWarning[] =>
+    analyze({
+      virtualServices: index.virtualServices.all(),
+      destinationRules,
+      services: index.services,
+      domainSuffix,
+    }).sort((a, b) => {
+      const ka = `${a.kind}/${a.namespace}/${a.name}/${a.path}`;
+      const kb = `${b.kind}/${b.namespace}/${b.name}/${b.path}`;
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    });
   return new PushContext(
     input.version ?? computeVersion(input, domainSuffix, rootNamespace),
     domainSuffix,

@@ -65,6 +65,7 @@ export class Pilot {
     this.log = moduleLogger('pilot', options.logger);
     this.registry = new AggregateRegistry(options.registries);
     this.push = this.rebuild();
+    this.reportWarnings(this.push);
     const generators = buildGeneratorMap();
     const source = new XdsResourceSource({ generators, pushContext: () => this.push });
     this.source = source;
@@ -203,7 +204,9 @@ export class Pilot {
       this.options.metrics?.debounced(Date.now() - request.start);
       const started = Date.now();
       const previous = this.push;
-      this.push = this.rebuild();
+      // A push caused only by configs (VirtualService, DestinationRule...) changes no service
+      // and no endpoint: the endpoint index is already current (registry events keep it so).
+      this.push = this.rebuild(request.reasons.some((r) => r !== 'config'));
       this.source.pushed(previous, this.push, request);
       this.log.debug(
         { version: this.push.version, ms: Date.now() - started, reasons: request.reasons },
@@ -213,21 +216,27 @@ export class Pilot {
       if (this.rejections && this.rejections.current().length > 0) this.rejections.trigger();
     }
     this.xds.push(request);
+    // Analysis warnings are for people, not proxies: computed once the push is on its way.
+    if (request.full) {
+      const push = this.push;
+      setImmediate(() => {
+        if (push === this.push) this.reportWarnings(push);
+      });
+    }
   }
 
-  private rebuild(): PushContext {
+  private rebuild(syncEndpoints = true): PushContext {
     const services: readonly Service[] = this.registry.services();
-    this.endpoints.replaceAll(
-      services.map((service) => ({ service, endpoints: this.registry.endpoints(service) })),
-    );
-    const push = buildPushContext({
+    if (syncEndpoints)
+      this.endpoints.replaceAll(
+        services.map((service) => ({ service, endpoints: this.registry.endpoints(service) })),
+      );
+    return buildPushContext({
       configs: this.options.store,
       services,
       endpoints: this.endpoints,
       domainSuffix: this.options.domainSuffix,
     });
-    this.reportWarnings(push);
-    return push;
   }
 
   /** Logs each analysis warning once, while it lasts (as `istioctl analyze` would report it). */

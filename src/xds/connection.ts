@@ -22,27 +22,17 @@ import type {
   Pending,
   ResponseEvent,
   Round,
-  TypeInfo,
   XdsMode,
 } from './connection-types.js';
 import { directWriter, type DirectWriter } from './grpc-tuning.js';
 import type { PreparedResponse } from './prepared-response.js';
 import { NO_NAMES } from './name-sets.js';
-import type { TypeState } from './type-state.js';
-import { PUSH_ORDER, shortTypeName } from './type-urls.js';
+import type { WatchedResource } from './source.js';
+import { typeInfo, type TypeState } from './type-state.js';
+import { inPushOrder, shortTypeName } from './type-urls.js';
 
 let connectionSeq = 0;
 const NO_PENDING: ReadonlyMap<string, Pending> = new Map();
-
-function typeOrder(typeUrl: string): number {
-  const i = PUSH_ORDER.indexOf(typeUrl);
-  return i < 0 ? PUSH_ORDER.length : i;
-}
-
-/** Types in push order (CDS, EDS, LDS, RDS, SDS), then any other type by name. */
-export function inPushOrder(types: Iterable<string>): string[] {
-  return [...types].sort((a, b) => typeOrder(a) - typeOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
-}
 
 export abstract class XdsConnection<
   Req extends { node?: NodeMessage | null; type_url?: string },
@@ -108,6 +98,14 @@ export abstract class XdsConnection<
 
   isClosed(): boolean {
     return this.closed;
+  }
+
+  /** What the stream watches of a type, as the source takes it (one object per subscription). */
+  protected watchedOf(state: TypeState): WatchedResource {
+    const sub = state.subscription;
+    const w = state.watched;
+    if (w && w.names === sub.names && w.wildcard === sub.wildcard) return w;
+    return (state.watched = { typeUrl: state.typeUrl, wildcard: sub.wildcard, names: sub.names });
   }
 
   /** Starts tracking a type (first request of it). */
@@ -369,30 +367,13 @@ export abstract class XdsConnection<
   }
 
   info(): ConnectionInfo {
-    const types = inPushOrder(this.types.keys()).map((typeUrl): TypeInfo => {
-      const s = this.types.get(typeUrl)!;
-      return {
-        typeUrl,
-        type: shortTypeName(typeUrl),
-        wildcard: s.subscription.wildcard,
-        names: [...s.subscription.names].sort(),
-        sentVersion: s.sentVersion,
-        sentNonce: s.sentNonce,
-        sentAt: s.sentAt,
-        ackedVersion: s.ackedVersion,
-        ackedNonce: s.ackedNonce,
-        resourceCount: this.mode === 'sotw' ? (s.sentContent?.resources.length ?? 0) : s.held.size,
-        lastNackNonce: s.nack?.nonce,
-        lastNackError: s.nack?.message,
-      };
-    });
     return {
       connectionId: this.id,
       proxyId: this.proxy?.id ?? '',
       peer: this.peer(),
       mode: this.mode,
       connectedAt: this.connectedAt,
-      types,
+      types: this.ordered.map((typeUrl) => typeInfo(this.types.get(typeUrl)!, this.mode)),
       ...(this.proxy ? { proxy: this.proxy } : {}),
     };
   }

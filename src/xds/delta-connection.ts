@@ -38,8 +38,12 @@ interface Plan {
   readonly removed: readonly string[];
   /** The client holds exactly `content` once this is sent. */
   readonly complete: boolean;
-  /** Shared response for this plan, if it is the same for every stream of the group. */
-  readonly shared?: () => DeltaPrepared;
+  /**
+   * The response is the same for every stream of the group: the group's diff (`diff`) or the
+   * whole content (`whole`), prepared once and cached.
+   */
+  readonly shared?: 'diff' | 'whole';
+  readonly diff?: ContentDiff;
 }
 
 export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
@@ -75,7 +79,11 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
       );
       this.reportNack(typeUrl, d.nack);
     }
-    this.log.debug({ type, kind: d.kind, respond: d.respond, force: d.forceNames.size }, 'ADS delta request');
+    if (this.log.isLevelEnabled('debug'))
+      this.log.debug(
+        { type, kind: d.kind, respond: d.respond, force: d.forceNames.size },
+        'ADS delta request',
+      );
     if (d.respond) this.want(typeUrl, d.forceNames, d.forceAll);
   }
 
@@ -85,7 +93,6 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
 
   /** What to send: the group's diff or whole content when possible, else this stream's own delta. */
   private plan(state: TypeState, content: TypeContent, pending: Pending | undefined): Plan | undefined {
-    const typeUrl = state.typeUrl;
     const held = state.held;
     const base = held.content;
     if (base && !pending?.all) {
@@ -109,12 +116,8 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
           resources: diff.changed,
           removed: diff.removed,
           complete: true,
-          shared: () =>
-            diffResponses.get(
-              diff,
-              state.sentSeq,
-              () => new DeltaPrepared(typeUrl, content.pushVersion, diff.changed, diff.removed),
-            ),
+          shared: 'diff',
+          diff,
         };
       }
       return {
@@ -131,16 +134,7 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
         resources: content.resources,
         removed,
         complete: true,
-        ...(removed.length === 0
-          ? {
-              shared: () =>
-                fullResponses.get(
-                  content,
-                  state.sentSeq,
-                  () => new DeltaPrepared(typeUrl, content.pushVersion, content.resources, []),
-                ),
-            }
-          : {}),
+        ...(removed.length === 0 ? { shared: 'whole' as const } : {}),
       };
     }
     const own = buildDeltaContent(content.resources, state.subscription, held.view(), {
@@ -154,8 +148,7 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
     const typeUrl = state.typeUrl;
     let content: TypeContent;
     try {
-      const { wildcard, names } = state.subscription;
-      const generated = this.deps.source.generate(this.proxy!, { typeUrl, wildcard, names }, push);
+      const generated = this.deps.source.generate(this.proxy!, this.watchedOf(state), push);
       content = contentOf(generated, typeUrl, state.subscription);
     } catch (err) {
       this.log.error({ type: shortTypeName(typeUrl), err: String(err) }, 'ADS generate failed');
@@ -187,6 +180,25 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
     this.send(state, content, plan, pending, push);
   }
 
+  /** The plan's response: the group's cached one when shared, else this stream's own. */
+  private prepare(state: TypeState, content: TypeContent, plan: Plan): DeltaPrepared {
+    const typeUrl = state.typeUrl;
+    if (plan.shared === 'diff' && plan.diff)
+      return (
+        diffResponses.hit(plan.diff, state.sentSeq) ??
+        diffResponses.keep(
+          plan.diff,
+          new DeltaPrepared(typeUrl, content.pushVersion, plan.diff.changed, plan.diff.removed),
+        )
+      );
+    if (plan.shared === 'whole')
+      return (
+        fullResponses.hit(content, state.sentSeq) ??
+        fullResponses.keep(content, new DeltaPrepared(typeUrl, content.pushVersion, content.resources, []))
+      );
+    return new DeltaPrepared(typeUrl, content.pushVersion, plan.resources, plan.removed);
+  }
+
   private send(
     state: TypeState,
     content: TypeContent,
@@ -196,8 +208,7 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
   ): void {
     const { resources, removed } = plan;
     if (resources.length === 0 && removed.length === 0 && state.sentNonce !== undefined) return;
-    const prepared =
-      plan.shared?.() ?? new DeltaPrepared(state.typeUrl, content.pushVersion, resources, removed);
+    const prepared = this.prepare(state, content, plan);
     state.sentNonce = prepared.nonce;
     state.sentSeq = prepared.seq;
     state.sentVersion = content.pushVersion;

@@ -133,9 +133,17 @@ export class PreparedCache<K extends object, P extends PreparedResponse> {
   private readonly entries = new WeakMap<K, P>();
 
   get(key: K, afterSeq: number, build: () => P): P {
+    return this.hit(key, afterSeq) ?? this.keep(key, build());
+  }
+
+  /** The cached response for `key` if a stream whose last response was `afterSeq` may get it. */
+  hit(key: K, afterSeq: number): P | undefined {
     const hit = this.entries.get(key);
-    if (hit && hit.seq > afterSeq) return hit;
-    const fresh = build();
+    return hit && hit.seq > afterSeq ? hit : undefined;
+  }
+
+  /** Caches `fresh` for `key`; returns it. */
+  keep(key: K, fresh: P): P {
     this.entries.set(key, fresh);
     return fresh;
   }

@@ -5,7 +5,7 @@
  * "How the client specifies what resources to return", "Incremental xDS") and discovery.proto.
  */
 import type { DeltaDiscoveryRequest, DiscoveryRequest, NameList, StatusMessage } from './ads-messages.js';
-import { internChange, internNames, internOwned, namesEqual } from './name-sets.js';
+import { internChange, internNames, internOwned, namesEqual, NO_NAMES } from './name-sets.js';
 import {
   WILDCARD,
   isWildcardType,
@@ -42,10 +42,9 @@ export interface DeltaDecision extends DecisionBase {
   /**
    * Names the response must carry whatever the client seems to hold: in `resources` when they
    * exist, else in `removed_resources` (discovery.proto: "the server must respond with all
-   * resources listed in resource_names_subscribe").
+   * resources listed in resource_names_subscribe"). Possibly the interned subscription Set
+   * itself: never mutate it.
    */
-  readonly force: readonly string[];
-  /** The same names as a Set (possibly the interned subscription Set itself: never mutate it). */
   readonly forceNames: ReadonlySet<string>;
   /** `*` was just subscribed: send every resource of the wildcard set. */
   readonly forceAll: boolean;
@@ -96,10 +95,15 @@ function isNameList(names: readonly string[] | NameList): names is NameList {
   return !Array.isArray(names);
 }
 
+/** Nothing listed (every ACK). */
+const NO_LIST: NameList = { names: NO_NAMES, wildcard: false, count: 0 };
+const NO_STRINGS: readonly string[] = [];
+
 /** A request's list: the decoder's interned one, or built from the plain array. */
 function nameList(list: NameList | undefined, names: readonly string[] | undefined): NameList {
   if (list) return list;
-  const array = names ?? [];
+  if (!names || names.length === 0) return NO_LIST;
+  const array = names;
   return {
     names: internNames(array.filter((n) => n !== WILDCARD)),
     wildcard: array.includes(WILDCARD),
@@ -175,17 +179,17 @@ export function shouldRespondDelta(
     const legacyWildcard = wildcardType && subscribe.count === 0;
     const wildcard = (subscribe.wildcard || legacyWildcard) && !unsubscribe.wildcard;
     const forceNames = initialVersions.size === 0 ? names : without(names, initialVersions);
-    return decision({
+    return {
       respond: true,
       kind: 'initial',
       subscription: { wildcard, names },
       namesEverSent: subscribe.count > 0,
       forceNames,
       forceAll: false,
-      forget: [],
+      forget: NO_STRINGS,
       forgetUnlisted: false,
       initialVersions,
-    });
+    };
   }
 
   const prev = state.subscription;
@@ -205,13 +209,13 @@ export function shouldRespondDelta(
   const namesEverSent = state.namesEverSent || subscribe.count > 0;
 
   let forceNames: ReadonlySet<string> = subscribe.names;
-  const forget: string[] = [];
+  let forget: string[] | undefined;
   for (const n of unsubscribe.names) {
     if (names.has(n)) continue;
     if (wildcard) {
       if (forceNames === subscribe.names) forceNames = new Set(subscribe.names);
       (forceNames as Set<string>).add(n);
-    } else forget.push(n);
+    } else (forget ??= []).push(n);
   }
   const forceAll = wildcard && !prev.wildcard;
   const forgetUnlisted = prev.wildcard && !wildcard;
@@ -227,33 +231,23 @@ export function shouldRespondDelta(
     else if (nonce === state.sentNonce) ack = { nonce, version: state.sentVersion ?? '' };
     if (!changed) kind = nack ? 'nack' : ack ? 'ack' : 'stale';
   }
-  return decision({
+  // Built as one literal (no spreads): every ACK of every stream passes here.
+  return {
     respond: forceNames.size > 0 || forceAll,
     kind,
     subscription,
     namesEverSent,
     forceNames,
     forceAll,
-    forget,
+    forget: forget ?? NO_STRINGS,
     forgetUnlisted,
-    ...(ack ? { ack } : {}),
-    ...(nack ? { nack } : {}),
-  });
+    ack,
+    nack,
+  };
 }
 
 function without(names: ReadonlySet<string>, drop: ReadonlyMap<string, string>): ReadonlySet<string> {
   const out = new Set<string>();
   for (const n of names) if (!drop.has(n)) out.add(n);
   return out;
-}
-
-/** Adds the `force` array view (built only when read: `forceNames` may be a shared interned Set). */
-function decision(d: Omit<DeltaDecision, 'force'>): DeltaDecision {
-  let force: string[] | undefined;
-  return {
-    ...d,
-    get force(): readonly string[] {
-      return (force ??= [...d.forceNames]);
-    },
-  };
 }

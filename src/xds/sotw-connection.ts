@@ -72,7 +72,11 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
     const decision = shouldRespondSotw(state, req, this.deps.wildcardType(typeUrl));
     const type = shortTypeName(typeUrl);
     if (decision.kind === 'stale') {
-      this.log.debug({ type, nonce: req.response_nonce, sent: state?.sentNonce }, 'ADS stale nonce ignored');
+      if (this.log.isLevelEnabled('debug'))
+        this.log.debug(
+          { type, nonce: req.response_nonce, sent: state?.sentNonce },
+          'ADS stale nonce ignored',
+        );
       return;
     }
     let s = state;
@@ -99,7 +103,8 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
       );
       this.reportNack(typeUrl, decision.nack);
     }
-    this.log.debug({ type, kind: decision.kind, respond: decision.respond }, 'ADS request');
+    if (this.log.isLevelEnabled('debug'))
+      this.log.debug({ type, kind: decision.kind, respond: decision.respond }, 'ADS request');
     if (decision.respond) this.want(typeUrl);
   }
 
@@ -125,8 +130,7 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
     const typeUrl = state.typeUrl;
     let generated;
     try {
-      const { wildcard, names } = state.subscription;
-      generated = this.deps.source.generate(this.proxy!, { typeUrl, wildcard, names }, push);
+      generated = this.deps.source.generate(this.proxy!, this.watchedOf(state), push);
     } catch (err) {
       this.log.error({ type: shortTypeName(typeUrl), err: String(err) }, 'ADS generate failed');
       return;

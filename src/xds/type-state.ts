@@ -4,7 +4,9 @@
  */
 import type { TypeContent } from './content.js';
 import { HeldResources } from './held-resources.js';
-import { ENDPOINT_TYPE, ROUTE_TYPE, SECRET_TYPE } from './type-urls.js';
+import type { WatchedResource } from './source.js';
+import type { TypeInfo, XdsMode } from './connection-types.js';
+import { ENDPOINT_TYPE, ROUTE_TYPE, SECRET_TYPE, shortTypeName } from './type-urls.js';
 
 /** The wildcard resource name (xDS protocol, "How the client specifies what resources to return"). */
 export const WILDCARD = '*';
@@ -26,6 +28,8 @@ export interface NackInfo {
 export interface TypeState {
   readonly typeUrl: string;
   subscription: Subscription;
+  /** `subscription` as the source's WatchedResource (rebuilt when the subscription changes). */
+  watched?: WatchedResource;
   /** SotW: the client has sent a non-empty `resource_names` at least once (ends legacy wildcard). */
   namesEverSent: boolean;
   /** Nonce and version of the last response sent for this type. */
@@ -87,4 +91,22 @@ export function sameSubscription(a: Subscription, b: Subscription): boolean {
 /** Is `name` covered by this subscription? */
 export function isSubscribed(sub: Subscription, name: string): boolean {
   return sub.wildcard || sub.names.has(name);
+}
+
+/** A type's sync state as the debug views and proxy-status show it. */
+export function typeInfo(s: TypeState, mode: XdsMode): TypeInfo {
+  return {
+    typeUrl: s.typeUrl,
+    type: shortTypeName(s.typeUrl),
+    wildcard: s.subscription.wildcard,
+    names: [...s.subscription.names].sort(),
+    sentVersion: s.sentVersion,
+    sentNonce: s.sentNonce,
+    sentAt: s.sentAt,
+    ackedVersion: s.ackedVersion,
+    ackedNonce: s.ackedNonce,
+    resourceCount: mode === 'sotw' ? (s.sentContent?.resources.length ?? 0) : s.held.size,
+    lastNackNonce: s.nack?.nonce,
+    lastNackError: s.nack?.message,
+  };
 }

@@ -45,3 +45,13 @@ export function shortTypeName(typeUrl: string): string {
 export function isFullStateType(typeUrl: string): boolean {
   return typeUrl === LISTENER_TYPE || typeUrl === CLUSTER_TYPE;
 }
+
+function typeOrder(typeUrl: string): number {
+  const i = PUSH_ORDER.indexOf(typeUrl);
+  return i < 0 ? PUSH_ORDER.length : i;
+}
+
+/** Types in push order (CDS, EDS, LDS, RDS, SDS), then any other type by name. */
+export function inPushOrder(types: Iterable<string>): string[] {
+  return [...types].sort((a, b) => typeOrder(a) - typeOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -24,7 +24,7 @@ import {
   sidecarInboundKey,
   sidecarInboundPorts,
 } from './envoy-common.js';
-import { fullPushConcerns } from './grpc-common.js';
+import { fullPushConcerns, NO_IGNORED_KINDS } from './grpc-common.js';
 import type { GenerateContext, Generator, Resource } from './types.js';
 
 export const envoyClusterGenerator: Generator = {
@@ -70,7 +70,7 @@ export const envoyClusterGenerator: Generator = {
   },
 
   needsPush(request: PushRequest): boolean {
-    return fullPushConcerns(request, new Set());
+    return fullPushConcerns(request, NO_IGNORED_KINDS);
   },
 
   /**

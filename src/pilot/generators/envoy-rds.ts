@@ -10,7 +10,7 @@ import { ROUTE_TYPE } from '../../xds/type-urls.js';
 import { envoyScopeKey, isRouter } from './envoy-common.js';
 import { gatewayRouteNames } from './gateway-listeners.js';
 import { buildGatewayRouteConfig } from './gateway-routes.js';
-import { fullPushConcerns, requestedNames } from './grpc-common.js';
+import { fullPushConcerns, NO_IGNORED_KINDS, requestedNames } from './grpc-common.js';
 import { buildSidecarRouteConfig, sidecarRouteNames } from './sidecar-routes.js';
 import type { GenerateContext, Generator, Resource } from './types.js';
 
@@ -33,7 +33,7 @@ export const envoyRouteGenerator: Generator = {
   },
 
   needsPush(request: PushRequest): boolean {
-    return fullPushConcerns(request, new Set());
+    return fullPushConcerns(request, NO_IGNORED_KINDS);
   },
 
   /** Routes depend on namespace (domains, visibility), Sidecar scope and labels (sourceLabels). */

@@ -110,6 +110,11 @@ export function requestedNames(watched: WatchedResource, all: () => readonly str
   return [...names].sort();
 }
 
+/** For types every config kind may change. */
+export const NO_IGNORED_KINDS: ReadonlySet<string> = new Set();
+
+const concernMemo = new WeakMap<ReadonlySet<string>, { request: PushRequest; result: boolean }>();
+
 /**
  * Whether a full push may change this type's output: config changes of kinds the type never
  * reads (`ignoredKinds`) are skipped; anything else (service changes, unknown kinds, "everything")
@@ -117,7 +122,13 @@ export function requestedNames(watched: WatchedResource, all: () => readonly str
  */
 export function fullPushConcerns(request: PushRequest, ignoredKinds: ReadonlySet<string>): boolean {
   if (!request.full) return false;
-  if (request.configsUpdated.length === 0) return true;
-  if (request.reasons.some((r) => r !== 'config')) return true;
-  return request.configsUpdated.some((c) => !ignoredKinds.has(c.kind));
+  // Every stream asks about the same PushRequest object: answer once per request and kind set.
+  const hit = concernMemo.get(ignoredKinds);
+  if (hit && hit.request === request) return hit.result;
+  const result =
+    request.configsUpdated.length === 0 ||
+    request.reasons.some((r) => r !== 'config') ||
+    request.configsUpdated.some((c) => !ignoredKinds.has(c.kind));
+  concernMemo.set(ignoredKinds, { request, result });
+  return result;
 }

@@ -9,7 +9,7 @@ import { fullPush, type PushRequest } from '../../../src/model/push-request.js';
 import { parseProxy } from '../../../src/model/proxy.js';
 import { silentLogger } from '../../../src/util/log.js';
 import type { AdsStream, ConnectionDeps } from '../../../src/xds/connection-types.js';
-import { inPushOrder } from '../../../src/xds/connection.js';
+import { inPushOrder } from '../../../src/xds/type-urls.js';
 import { SotwConnection } from '../../../src/xds/sotw-connection.js';
 import { nodeFromMessage } from '../../../src/xds/struct.js';
 import type { EncodedResource, ResourceSource } from '../../../src/xds/source.js';

@@ -198,7 +198,8 @@ describe('shouldRespondSotw', () => {
 describe('shouldRespondDelta', () => {
   it('first request: legacy wildcard for CDS, forced names, initial versions', () => {
     const d = shouldRespondDelta(undefined, { type_url: CLUSTER_TYPE });
-    expect(d).toMatchObject({ respond: true, kind: 'initial', force: [], forceAll: false });
+    expect(d).toMatchObject({ respond: true, kind: 'initial', forceAll: false });
+    expect(d.forceNames.size).toBe(0);
     expect(d.subscription.wildcard).toBe(true);
 
     const e = shouldRespondDelta(undefined, {
@@ -207,7 +208,7 @@ describe('shouldRespondDelta', () => {
       initial_resource_versions: { a: '1', gone: '2' },
     });
     expect(e.subscription.wildcard).toBe(false);
-    expect([...e.force].sort()).toEqual(['b', 'c']);
+    expect([...e.forceNames].sort()).toEqual(['b', 'c']);
     expect([...e.initialVersions!]).toEqual([
       ['a', '1'],
       ['gone', '2'],
@@ -228,7 +229,7 @@ describe('shouldRespondDelta', () => {
     });
     expect(d.respond).toBe(true);
     expect(d.kind).toBe('subscription-change');
-    expect([...d.force].sort()).toEqual(['a', 'b']);
+    expect([...d.forceNames].sort()).toEqual(['a', 'b']);
     expect(sorted(d.subscription.names)).toEqual(['a', 'b']);
     expect(d.ack).toBeUndefined();
   });
@@ -245,7 +246,7 @@ describe('shouldRespondDelta', () => {
     const s = state(CLUSTER_TYPE, sub(['c1'], true), { sentNonce: 'n1', namesEverSent: true });
     const d = shouldRespondDelta(s, { type_url: CLUSTER_TYPE, resource_names_unsubscribe: ['c1'] });
     expect(d.respond).toBe(true);
-    expect(d.force).toEqual(['c1']);
+    expect([...d.forceNames]).toEqual(['c1']);
     expect(d.forget).toEqual([]);
   });
 

@@ -105,6 +105,11 @@ export class LoadGenerator {
           '--import',
           'tsx',
           '--max-old-space-size=4096',
+          // The load processes stand in for proxies, which do not garbage-collect: after the
+          // bench's 60 s idle, V8's memory reducer would have shrunk their heaps, and the first
+          // push would then pay their regrowth (the floor, measured with warm processes, would
+          // not). Off, so every measurement sees the clients in the same state.
+          '--no-memory-reducer',
           ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
         ],
         serialization: 'advanced',

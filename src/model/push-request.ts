@@ -18,6 +18,11 @@ export interface PushRequest {
   readonly configsUpdated: readonly ConfigRef[];
   /** Hostnames whose endpoints changed (EDS fast path). */
   readonly endpointsUpdated: readonly string[];
+  /**
+   * EDS fast path: the addresses of those hostnames' endpoints, before and after. A sidecar whose
+   * own address is among them may have gained or lost inbound listeners and clusters.
+   */
+  readonly addressesUpdated?: readonly string[];
   readonly reasons: readonly TriggerReason[];
   /** When the first merged event happened (ms since epoch), for convergence metrics. */
   readonly start: number;
@@ -32,6 +37,9 @@ export function mergePushRequests(a: PushRequest | undefined, b: PushRequest): P
     full: a.full || b.full,
     configsUpdated: [...refs.values()],
     endpointsUpdated: [...new Set([...a.endpointsUpdated, ...b.endpointsUpdated])],
+    ...(a.addressesUpdated || b.addressesUpdated
+      ? { addressesUpdated: [...new Set([...(a.addressesUpdated ?? []), ...(b.addressesUpdated ?? [])])] }
+      : {}),
     reasons: [...new Set([...a.reasons, ...b.reasons])],
     start: Math.min(a.start, b.start),
   };

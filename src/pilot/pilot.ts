@@ -177,26 +177,36 @@ export class Pilot {
     }
     // Fast path: update endpoints in place, no PushContext rebuild; only EDS watchers care.
     const changed = this.syncEndpoints(change.endpointsChanged);
-    if (changed.length === 0) return;
+    if (changed.hostnames.length === 0) return;
     const request: PushRequest = {
       full: false,
       configsUpdated: [],
-      endpointsUpdated: changed,
+      endpointsUpdated: changed.hostnames,
+      addressesUpdated: changed.addresses,
       reasons: ['endpoint'],
       start: now,
     };
     this.debouncer.enqueue(request);
   }
 
-  /** Copies the registry's endpoints of `hostnames` into the index; returns those that changed. */
-  private syncEndpoints(hostnames: readonly string[]): string[] {
+  /**
+   * Copies the registry's endpoints of `hostnames` into the index; returns the hostnames that
+   * changed and the addresses of their endpoints before and after.
+   */
+  private syncEndpoints(hostnames: readonly string[]): { hostnames: string[]; addresses: string[] } {
     const wanted = new Set(hostnames);
     const changed = new Set<string>();
+    const addresses = new Set<string>();
     for (const svc of this.registry.services()) {
       if (!wanted.has(svc.hostname)) continue;
-      if (this.endpoints.setServiceEndpoints(svc, this.registry.endpoints(svc))) changed.add(svc.hostname);
+      const before = this.endpoints.endpoints(svc);
+      const after = this.registry.endpoints(svc);
+      if (!this.endpoints.setServiceEndpoints(svc, after)) continue;
+      changed.add(svc.hostname);
+      for (const e of before) addresses.add(e.address);
+      for (const e of after) addresses.add(e.address);
     }
-    return [...changed];
+    return { hostnames: [...changed], addresses: [...addresses].sort() };
   }
 
   private onDebouncedPush(request: PushRequest): void {

@@ -123,4 +123,33 @@ spec:
     await new Promise((r) => setTimeout(r, QUIET_MS + 500));
     expect(pilot.pushContext()).not.toBe(before);
   }, 15_000);
+
+  it('gives a sidecar the inbound cluster of a service its workload joins through an endpoint-only change', async () => {
+    const sidecar = {
+      id: 'sidecar~10.0.0.9~app-9.default~default.svc.cluster.local',
+      metadata: { fields: { NAMESPACE: { stringValue: 'default' } } },
+    };
+    const inbound = (cds: Msg): string[] =>
+      (cds['resources'] as Msg[])
+        .map((any) => (messageType(any['type_url']).decode(any['value']) as unknown as { name: string }).name)
+        .filter((n) => n.startsWith('inbound|'));
+    store.apply(parseIstioYaml(serviceEntry('10.0.0.1', 9080), 'a.yaml')[0]!);
+    await new Promise((r) => setTimeout(r, QUIET_MS + 500));
+    const s = new RawStream(client, 'StreamAggregatedResources');
+    s.send({ node: sidecar, type_url: CLUSTER_TYPE });
+    const first = await s.next();
+    expect(inbound(first)).toEqual([]);
+    s.send({ type_url: CLUSTER_TYPE, version_info: first['version_info'], response_nonce: first['nonce'] });
+    const context = pilot.pushContext();
+
+    // The workload at 10.0.0.9 becomes an endpoint of `a`: no service changed, so no full push,
+    // yet its sidecar now serves port 9080 and must get the inbound cluster at once.
+    const started = Date.now();
+    store.apply(parseIstioYaml(serviceEntry('10.0.0.9', 9080), 'a.yaml')[0]!);
+    const next = await s.next();
+    expect(Date.now() - started).toBeLessThan(QUIET_MS / 2);
+    expect(pilot.pushContext()).toBe(context);
+    expect(inbound(next)).toEqual(['inbound|9080||']);
+    s.end();
+  }, 15_000);
 });

@@ -23,6 +23,7 @@ import {
   isRouter,
   sidecarInboundKey,
   sidecarInboundPorts,
+  touchesOwnWorkload,
 } from './envoy-common.js';
 import { fullPushConcerns, NO_IGNORED_KINDS } from './grpc-common.js';
 import type { GenerateContext, Generator, Resource } from './types.js';
@@ -69,7 +70,9 @@ export const envoyClusterGenerator: Generator = {
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   },
 
-  needsPush(request: PushRequest): boolean {
+  needsPush(request: PushRequest, proxy: Proxy): boolean {
+    // Endpoint-only pushes: only a sidecar whose own workload changed (its inbound side).
+    if (!request.full) return touchesOwnWorkload(request, proxy);
     return fullPushConcerns(request, NO_IGNORED_KINDS);
   },
 

@@ -7,6 +7,7 @@
 import type { Destination, Subset, TrafficPolicy } from '../../model/istio/index.js';
 import type { PushContext } from '../../model/push-context.js';
 import type { Proxy } from '../../model/proxy.js';
+import type { PushRequest } from '../../model/push-request.js';
 import { stableStringify } from '../../model/push-context/stable-json.js';
 import { protocolFromName, type Protocol, type Service, type ServicePort } from '../../model/service.js';
 import { mergeTrafficPolicy } from '../networking/cluster/traffic-policy.js';
@@ -50,6 +51,15 @@ export function legacyMatchers(proxy: Proxy): boolean {
  * protocols and targets. Sidecars of one Deployment (different IPs, same ports) share it, so
  * they share their CDS and LDS (issue 3: keyed by IP, 2,000 sidecars were 2,000 generations).
  */
+/**
+ * An endpoint-only push concerns a sidecar's inbound listeners and clusters when its own address
+ * is among the endpoints that changed (its workload joined, left or changed a service).
+ */
+export function touchesOwnWorkload(request: PushRequest, proxy: Proxy): boolean {
+  if (request.full || isRouter(proxy) || !request.addressesUpdated) return false;
+  return request.addressesUpdated.some((a) => proxy.ipAddresses.includes(a));
+}
+
 export function sidecarInboundKey(push: PushContext | undefined, proxy: Proxy): string {
   if (isRouter(proxy)) return '';
   if (!push) return `ip:${proxy.ipAddresses.join(',')}`;

@@ -7,7 +7,7 @@ import type { PushContext } from '../../model/push-context.js';
 import type { Proxy } from '../../model/proxy.js';
 import type { PushRequest } from '../../model/push-request.js';
 import { LISTENER_TYPE } from '../../xds/type-urls.js';
-import { envoyScopeKey, isRouter, sidecarInboundKey } from './envoy-common.js';
+import { envoyScopeKey, isRouter, sidecarInboundKey, touchesOwnWorkload } from './envoy-common.js';
 import { buildGatewayListeners } from './gateway-listeners.js';
 import { fullPushConcerns } from './grpc-common.js';
 import { buildSidecarListeners } from './sidecar-listeners.js';
@@ -25,7 +25,9 @@ export const envoyListenerGenerator: Generator = {
     return all.map((message) => ({ name: message['name'] as string, message })).filter((r) => wanted(r.name));
   },
 
-  needsPush(request: PushRequest): boolean {
+  needsPush(request: PushRequest, proxy: Proxy): boolean {
+    // Endpoint-only pushes: only a sidecar whose own workload changed (its inbound side).
+    if (!request.full) return touchesOwnWorkload(request, proxy);
     return fullPushConcerns(request, IGNORED_KINDS);
   },
 

@@ -24,6 +24,7 @@ import { withMeshDefaults, type MeshConfig } from './mesh-config.js';
 import type { Proxy } from './proxy.js';
 import type { Endpoint, Service, ServicePort } from './service.js';
 import { analyze, type AnalysisWarning } from './push-context/analysis.js';
+import { reuse, type IndexSlot } from './push-context/index-reuse.js';
 import { sortByAge } from './push-context/config-order.js';
 import { DestinationRuleIndex, type ResolvedDestinationRule } from './push-context/destination-rule-index.js';
 import { GatewayIndex, type GatewayVirtualService } from './push-context/gateway-index.js';
@@ -262,6 +263,14 @@ function computeVersion(input: PushContextInput, domainSuffix: string, rootNames
   return contentHash(parts.join('\n'));
 }
 
+/** The indexes of the last build (index-reuse.ts). */
+const lastIndexes = {
+  services: { inputs: [], key: '', index: undefined } as IndexSlot<ServiceIndex>,
+  virtualServices: { inputs: [], key: '', index: undefined } as IndexSlot<VirtualServiceIndex>,
+  destinationRules: { inputs: [], key: '', index: undefined } as IndexSlot<DestinationRuleIndex>,
+  gateways: { inputs: [], key: '', index: undefined } as IndexSlot<GatewayIndex>,
+};
+
 /** Builds an immutable PushContext. Pure: same inputs, same snapshot and version. */
 export function buildPushContext(input: PushContextInput): PushContext {
   const domainSuffix = input.domainSuffix ?? DEFAULT_DOMAIN_SUFFIX;
@@ -269,11 +278,27 @@ export function buildPushContext(input: PushContextInput): PushContext {
   const virtualServices = listKind<VirtualServiceSpec>(input.configs, 'VirtualService');
   const destinationRules = listKind<DestinationRuleSpec>(input.configs, 'DestinationRule');
   const gateways = listKind<GatewaySpec>(input.configs, 'Gateway');
+  // A rebuild usually follows one change: the indexes of the kinds it did not touch are reused.
   const index: Indexes = {
-    services: new ServiceIndex(input.services),
-    virtualServices: new VirtualServiceIndex(virtualServices, domainSuffix),
-    destinationRules: new DestinationRuleIndex(destinationRules, domainSuffix, rootNamespace),
-    gateways: new GatewayIndex(gateways, virtualServices, domainSuffix),
+    services: reuse(lastIndexes.services, [input.services], '', () => new ServiceIndex(input.services)),
+    virtualServices: reuse(
+      lastIndexes.virtualServices,
+      [virtualServices],
+      domainSuffix,
+      () => new VirtualServiceIndex(virtualServices, domainSuffix),
+    ),
+    destinationRules: reuse(
+      lastIndexes.destinationRules,
+      [destinationRules],
+      `${domainSuffix}|${rootNamespace}`,
+      () => new DestinationRuleIndex(destinationRules, domainSuffix, rootNamespace),
+    ),
+    gateways: reuse(
+      lastIndexes.gateways,
+      [gateways, virtualServices],
+      domainSuffix,
+      () => new GatewayIndex(gateways, virtualServices, domainSuffix),
+    ),
   };
   const warnings = (): AnalysisWarning[] =>
     analyze({

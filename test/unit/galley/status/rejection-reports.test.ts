@@ -10,22 +10,7 @@ import { RejectionReports } from '../../../../src/galley/status/rejection-report
 import { ReplicatedRejections } from '../../../../src/galley/status/replicated-rejections.js';
 import { silentLogger } from '../../../../src/util/log.js';
 import { FakeCoordinationApi } from './fake-coordination-api.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, probe: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-const rejected = (name: string, proxy: string): ObjectRejections => ({
-  kind: 'VirtualService',
-  namespace: 'default',
-  name,
-  proxies: [{ proxy, type: 'RDS', resources: ['9080'], error: 'bad route' }],
-});
+import { rejectedBy, sleep, until } from './status-test-helpers.js';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -61,12 +46,12 @@ describe('RejectionReports', () => {
     r2.start();
     r2.publish([]);
     await until('first write', () => api.writes === 1);
-    for (let i = 0; i < 20; i++) r2.publish([rejected('vs', `p${i}`)]);
+    for (let i = 0; i < 20; i++) r2.publish([rejectedBy('vs', `p${i}`)]);
     await until('coalesced write', () => api.writes === 2);
     await sleep(60);
     expect(api.writes).toBe(2);
     const cm = api.configMaps.get(reportName('a'))!;
-    expect(decodeReport(cm).rejections).toEqual([rejected('vs', 'p19')]);
+    expect(decodeReport(cm).rejections).toEqual([rejectedBy('vs', 'p19')]);
   });
 
   it('re-writes as a heartbeat, and retries a failed write at the next one', async () => {
@@ -126,8 +111,8 @@ describe('ReplicatedRejections', () => {
     await until('a leads', () => a.lease.isLeader());
     const b = replica(api, 'b', fromB);
     b.start();
-    b.report([rejected('vs', 'p2')]);
-    a.report([rejected('vs', 'p1')]);
+    b.report([rejectedBy('vs', 'p2')]);
+    a.report([rejectedBy('vs', 'p1')]);
     await until('merged list naming both proxies', () =>
       (fromA.at(-1) ?? []).some((r) => r.proxies.length === 2),
     );
@@ -149,7 +134,7 @@ describe('ReplicatedRejections', () => {
     const b = replica(api, 'b', fromB);
     b.start();
     b.report([]);
-    a.report([rejected('vs', 'p1')]);
+    a.report([rejectedBy('vs', 'p1')]);
     await until(
       'a report naming p1',
       () =>
@@ -178,9 +163,9 @@ describe('ReplicatedRejections', () => {
     await until('a leads', () => a.lease.isLeader());
     await sleep(100);
     expect(fromA).toEqual([]);
-    a.report([rejected('vs', 'p1')]);
+    a.report([rejectedBy('vs', 'p1')]);
     await until('the first merged list', () => fromA.length > 0);
-    expect(fromA[0]).toEqual([rejected('vs', 'p1')]);
+    expect(fromA[0]).toEqual([rejectedBy('vs', 'p1')]);
   });
 
   it('a replica that stops leading tells the writer to forget rejections', async () => {

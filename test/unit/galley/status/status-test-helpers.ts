@@ -1,4 +1,8 @@
-/** Small helpers shared by the status writer tests: polling for an asynchronous write, a sample error. */
+/**
+ * Small helpers shared by the status tests: polling for an asynchronous write, a sample error, a
+ * sample rejected VirtualService.
+ */
+import type { ObjectRejections } from '../../../../src/galley/status/reconciled-status.js';
 import type { ConfigError } from '../../../../src/galley/validation/result.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -18,3 +22,11 @@ export const WEIGHT: ConfigError = {
   path: 'spec.http[0].route[0].weight',
   message: 'bad weight',
 };
+
+/** VirtualService `name` whose route config proxy `proxy` rejected. */
+export const rejectedBy = (name: string, proxy: string): ObjectRejections => ({
+  kind: 'VirtualService',
+  namespace: 'default',
+  name,
+  proxies: [{ proxy, type: 'RDS', resources: ['9080'], error: 'bad route' }],
+});

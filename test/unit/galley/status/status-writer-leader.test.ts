@@ -5,32 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../../src/galley/sources/kube-http.js';
-import type { ObjectRejections } from '../../../../src/galley/status/reconciled-status.js';
 import { StatusWriter } from '../../../../src/galley/status/status-writer.js';
 import type { ConfigError } from '../../../../src/galley/validation/result.js';
 import { silentLogger } from '../../../../src/util/log.js';
 import { FakeApi } from './fake-status-api.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, probe: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-const rejected = (name: string, proxy: string): ObjectRejections => ({
-  kind: 'VirtualService',
-  namespace: 'default',
-  name,
-  proxies: [{ proxy, type: 'RDS', resources: ['9080'], error: 'bad route' }],
-});
-const WEIGHT: ConfigError = {
-  source: 'kubernetes',
-  path: 'spec.http[0].route[0].weight',
-  message: 'bad weight',
-};
+import { rejectedBy, sleep, until, WEIGHT } from './status-test-helpers.js';
 
 let writer: StatusWriter | undefined;
 afterEach(() => writer?.stop());
@@ -49,7 +28,7 @@ describe('StatusWriter.forgetRejections (not the status leader any more)', () =>
       reconcileCoalesceMs: 20,
     }));
     observe(w, api.put('reviews'));
-    w.observeRejections([rejected('reviews', 'p1')]);
+    w.observeRejections([rejectedBy('reviews', 'p1')]);
     await until('Reconciled=False', () => api.conditionOf('reviews', 'Reconciled')?.['status'] === 'False');
     const writes = api.patches.length;
 

@@ -70,6 +70,19 @@ interface ResponseEntry {
   readonly hosts?: ReadonlyMap<string, { readonly version: string; readonly names: readonly string[] }>;
 }
 
+/** One generation for one group: what every step of `generate` reads. */
+interface Job {
+  readonly generator: Generator;
+  readonly push: PushContext;
+  readonly proxy: Proxy;
+  /** The subscription, with its interned name Set. */
+  readonly watched: WatchedResource;
+  readonly request: PushRequest;
+  readonly scope: string;
+  readonly pushVersion: string;
+  readonly isEds: boolean;
+}
+
 export class XdsResourceSource implements ResourceSource {
   private readonly generators: GeneratorMap;
   private readonly pushContext: () => PushContext;
@@ -153,32 +166,30 @@ export class XdsResourceSource implements ResourceSource {
       this.responsesReused++;
       return entry.result;
     }
-    const canonical: WatchedResource = { typeUrl: watched.typeUrl, wildcard: watched.wildcard, names };
-    const pushVersion = this.pushVersionOf(push, isEds);
+    const job: Job = {
+      generator,
+      push,
+      proxy,
+      watched: { typeUrl: watched.typeUrl, wildcard: watched.wildcard, names },
+      request,
+      scope,
+      pushVersion: this.pushVersionOf(push, isEds),
+      isEds,
+    };
     const filter = entry && !isEds && !watched.wildcard ? this.filterFor(generator, entry, push) : undefined;
     const next =
       isEds && entry?.hosts && entry.pushVersion === push.version
-        ? this.refreshEndpoints(entry, generator, push, proxy, canonical, request, scope, pushVersion)
+        ? this.refreshEndpoints(entry, job)
         : entry && filter
-          ? this.refreshNames(entry, filter, generator, push, proxy, canonical, request, scope)
-          : this.generateAll(generator, push, proxy, canonical, request, scope, pushVersion, isEds);
+          ? this.refreshNames(entry, filter, job)
+          : this.generateAll(job);
     group.set(names, next);
     return next.result;
   }
 
-  private generateAll(
-    generator: Generator,
-    push: PushContext,
-    proxy: Proxy,
-    watched: WatchedResource,
-    request: PushRequest,
-    scope: string,
-    pushVersion: string,
-    isEds: boolean,
-  ): ResponseEntry {
-    const resources = generator
-      .generate({ push, proxy, watched, request })
-      .map((r) => this.encode(push, watched.typeUrl, scope, r.name, r.message, isEds));
+  private generateAll(job: Job): ResponseEntry {
+    const { generator, push, proxy, watched, request, pushVersion, isEds } = job;
+    const resources = generator.generate({ push, proxy, watched, request }).map((r) => this.encode(job, r));
     const result: GenerateResult = { resources, pushVersion };
     const revision = isEds ? push.endpoints.revision : -1;
     if (!isEds) return { pushVersion: push.version, revision, result };
@@ -198,16 +209,8 @@ export class XdsResourceSource implements ResourceSource {
    * The EDS fast path: same PushContext, so the same names resolve to the same services; only
    * the names of hostnames whose endpoint version moved are regenerated.
    */
-  private refreshEndpoints(
-    entry: ResponseEntry,
-    generator: Generator,
-    push: PushContext,
-    proxy: Proxy,
-    watched: WatchedResource,
-    request: PushRequest,
-    scope: string,
-    pushVersion: string,
-  ): ResponseEntry {
+  private refreshEndpoints(entry: ResponseEntry, job: Job): ResponseEntry {
+    const { push, pushVersion } = job;
     const hosts = new Map(entry.hosts);
     const stale = new Set<string>();
     for (const [hostname, h] of hosts) {
@@ -221,16 +224,7 @@ export class XdsResourceSource implements ResourceSource {
     if (stale.size === 0) {
       return { pushVersion: push.version, revision, result: { ...entry.result, pushVersion }, hosts };
     }
-    const resources = this.regenerate(
-      entry.result.resources,
-      stale,
-      generator,
-      push,
-      proxy,
-      watched,
-      request,
-      scope,
-    );
+    const resources = this.regenerate(entry.result.resources, stale, job);
     return { pushVersion: push.version, revision, result: { resources, pushVersion }, hosts };
   }
 
@@ -252,18 +246,10 @@ export class XdsResourceSource implements ResourceSource {
    * A full push whose changes this generator can place: only the subscribed names the filter
    * picks are regenerated; every other resource is reused as built for the previous push.
    */
-  private refreshNames(
-    entry: ResponseEntry,
-    filter: ResourceFilter,
-    generator: Generator,
-    push: PushContext,
-    proxy: Proxy,
-    watched: WatchedResource,
-    request: PushRequest,
-    scope: string,
-  ): ResponseEntry {
+  private refreshNames(entry: ResponseEntry, filter: ResourceFilter, job: Job): ResponseEntry {
+    const push = job.push;
     const stale = new Set<string>();
-    for (const name of watched.names) if (filter(name)) stale.add(name);
+    for (const name of job.watched.names) if (filter(name)) stale.add(name);
     this.responsesRefreshed++;
     const result = (resources: readonly EncodedResource[]): ResponseEntry => ({
       pushVersion: push.version,
@@ -271,9 +257,7 @@ export class XdsResourceSource implements ResourceSource {
       result: { resources, pushVersion: push.version },
     });
     if (stale.size === 0) return result(entry.result.resources);
-    return result(
-      this.regenerate(entry.result.resources, stale, generator, push, proxy, watched, request, scope),
-    );
+    return result(this.regenerate(entry.result.resources, stale, job));
   }
 
   /**
@@ -283,18 +267,13 @@ export class XdsResourceSource implements ResourceSource {
   private regenerate(
     previous: readonly EncodedResource[],
     stale: ReadonlySet<string>,
-    generator: Generator,
-    push: PushContext,
-    proxy: Proxy,
-    watched: WatchedResource,
-    request: PushRequest,
-    scope: string,
+    job: Job,
   ): EncodedResource[] {
-    const isEds = watched.typeUrl === ENDPOINT_TYPE;
+    const { generator, push, proxy, watched, request } = job;
     const fresh = new Map<string, EncodedResource>();
     const only: WatchedResource = { typeUrl: watched.typeUrl, wildcard: false, names: stale };
     for (const r of generator.generate({ push, proxy, watched: only, request }))
-      fresh.set(r.name, this.encode(push, watched.typeUrl, scope, r.name, r.message, isEds));
+      fresh.set(r.name, this.encode(job, r));
     const resources: EncodedResource[] = [];
     for (const r of previous) {
       if (!stale.has(r.name)) resources.push(r);
@@ -329,14 +308,10 @@ export class XdsResourceSource implements ResourceSource {
   }
 
   private encode(
-    push: PushContext,
-    typeUrl: string,
-    scope: string,
-    name: string,
-    message: Record<string, unknown>,
-    isEds: boolean,
+    job: Job,
+    r: { readonly name: string; readonly message: Record<string, unknown> },
   ): EncodedResource {
-    return this.encoder.encode(push, typeUrl, scope, name, message, isEds);
+    return this.encoder.encode(job.push, job.watched.typeUrl, job.scope, r.name, r.message, job.isEds);
   }
 
   /** On a new push version, forget everything older than the previous one. */

@@ -5,7 +5,8 @@
  * the nonce) and never NACKs. It reads only the envelope, plus the reference fields of clusters
  * and listeners, and names only while it still waits for them (see wire.ts).
  */
-import * as grpc from '@grpc/grpc-js';
+import { H2Call } from './h2-call.js';
+import type { Candidates } from './message-reader.js';
 import {
   CDS,
   DELTA_METHOD,
@@ -42,7 +43,8 @@ export interface ClientEnv {
   /** Encoded `Node`, sent on the first request of the stream. */
   readonly node: Buffer;
   readonly goal: SyncGoal;
-  readonly channelOptions: grpc.ChannelOptions;
+  /** The worker's earlier responses by length: a message equal to one is never copied. */
+  readonly candidates: Candidates;
   /** Interns a name list (workers share identical lists across clients). */
   share(names: string[]): SharedNames;
   /** Parses a response, once per distinct response in the worker (response-memo.ts). */
@@ -95,15 +97,12 @@ interface TypeState {
   overlay?: Map<string, readonly string[] | null>;
 }
 
-const identity = (b: Buffer): Buffer => b;
-
 function newState(): TypeState {
   return { version: '', nonce: '', acked: false, missing: new MissingNames(), count: 0 };
 }
 
 export class AdsClient {
-  private client: grpc.Client | undefined;
-  private call: grpc.ClientDuplexStream<Buffer, Buffer> | undefined;
+  private call: H2Call | undefined;
   private readonly types = new Map<string, TypeState>([
     [CDS, newState()],
     [EDS, newState()],
@@ -122,26 +121,19 @@ export class AdsClient {
 
   start(): void {
     const env = this.env;
-    this.client = new grpc.Client(env.target, grpc.credentials.createInsecure(), env.channelOptions);
-    const method = env.mode === 'sotw' ? SOTW_METHOD : DELTA_METHOD;
-    // waitForReady: a refused or reset connection is retried with gRPC's backoff, as Envoy
-    // retries its xDS connection, instead of failing the stream at once (a busy server's accept
-    // backlog overflows during a storm).
-    const call = this.client.makeBidiStreamRequest(
-      method,
-      identity,
-      identity,
-      new grpc.Metadata({ waitForReady: true }),
-    );
-    this.call = call;
-    call.on('data', (buf: Buffer) => this.onData(buf));
     const die = (err: unknown): void => {
       if (this.closed || this.dead) return;
       this.dead = true;
       env.onDead(this, err);
     };
-    call.on('error', die);
-    call.on('end', () => die(new Error('stream ended by the server without a status')));
+    this.call = new H2Call({
+      target: env.target,
+      path: env.mode === 'sotw' ? SOTW_METHOD : DELTA_METHOD,
+      waitForReady: true,
+      candidates: env.candidates,
+      onMessage: (buf) => this.onData(buf),
+      onClose: die,
+    });
     if (env.mode === 'sotw') {
       this.sendSotw(CDS);
       this.sendSotw(LDS);
@@ -154,7 +146,6 @@ export class AdsClient {
   close(): void {
     this.closed = true;
     this.call?.cancel();
-    this.client?.close();
   }
 
   /** Writes a request built later, in order, after this turn's responses (see `ClientEnv.defer`). */

@@ -4,8 +4,8 @@
  * arrivals itself, so IPC latency never enters a measurement; the orchestrator only reads the
  * timestamps afterwards.
  */
-import * as grpc from '@grpc/grpc-js';
 import { AdsClient, type ClientEnv, type SharedNames } from './ads-client.js';
+import { H2Call } from './h2-call.js';
 import { ResponseMemo } from './response-memo.js';
 import {
   EDS,
@@ -18,27 +18,7 @@ import {
   type FromWorker,
   type ToWorker,
 } from './protocol.js';
-import {
-  encodeNode,
-  lenField,
-  message,
-  readSotwResponse,
-  resourceName,
-  stringsField,
-  type Envelope,
-} from './wire.js';
-
-const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  // One HTTP/2 connection per client, as N separate proxies would have.
-  'grpc.use_local_subchannel_pool': 1,
-  'grpc.max_receive_message_length': -1,
-  'grpc.max_send_message_length': -1,
-  'grpc.enable_retries': 0,
-  // Envoy opens xDS streams with a 256 MiB initial window (initial_stream_window_size) and gRPC-Go
-  // sizes its windows to the bandwidth-delay product; grpc-js's 64 KiB default would make a 500 KB
-  // response cost several WINDOW_UPDATE round trips no real proxy pays.
-  'grpc-node.flow_control_window': 16 * 1024 * 1024,
-};
+import { encodeNode, lenField, message, resourceName, stringsField, type Envelope } from './wire.js';
 
 function send(msg: FromWorker): void {
   process.send?.(msg);
@@ -176,29 +156,33 @@ interface FloorState {
   times: Float64Array;
   remaining: number;
 }
-const floorCalls: grpc.ClientDuplexStream<Buffer, Buffer>[] = [];
-const floorClients: grpc.Client[] = [];
+const floorCalls: H2Call[] = [];
+/** The floor's clients read as the ADS clients do: a message equal to an earlier one is not copied. */
+const floorMemo = new ResponseMemo(true);
 let floorArmed: FloorState | undefined;
 
 function floorConnect(target: string, nodes: Buffer[]): void {
-  const identity = (b: Buffer): Buffer => b;
   nodes.forEach((node, i) => {
-    const c = new grpc.Client(target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-    const call = c.makeBidiStreamRequest(SOTW_METHOD, identity, identity);
-    call.on('data', (buf: Buffer) => {
-      const at = nowMs();
-      counters.bytes += buf.length + 5;
-      const e = readSotwResponse(buf);
-      const f = floorArmed;
-      if (f && e.nonce === f.nonce && Number.isNaN(f.times[i]!)) {
-        f.times[i] = at;
-        if (--f.remaining === 0) send({ op: 'floor-matched', id: f.id, times: [...f.times], complete: true });
-      }
-      call.write(message(lenField(1, e.version), lenField(4, e.typeUrl), lenField(5, e.nonce))); // ACK
+    const call: H2Call = new H2Call({
+      target,
+      path: SOTW_METHOD,
+      waitForReady: true,
+      candidates: floorMemo.candidates,
+      onMessage: (buf) => {
+        const at = nowMs();
+        counters.bytes += buf.length + 5;
+        const e = floorMemo.parse(buf).env;
+        const f = floorArmed;
+        if (f && e.nonce === f.nonce && Number.isNaN(f.times[i]!)) {
+          f.times[i] = at;
+          if (--f.remaining === 0)
+            send({ op: 'floor-matched', id: f.id, times: [...f.times], complete: true });
+        }
+        call.write(message(lenField(1, e.version), lenField(4, e.typeUrl), lenField(5, e.nonce))); // ACK
+      },
+      onClose: () => undefined,
     });
-    call.on('error', () => undefined);
     call.write(message(lenField(2, node), lenField(4, EDS)));
-    floorClients.push(c);
     floorCalls.push(call);
   });
 }
@@ -224,7 +208,7 @@ process.on('message', (raw) => {
             mode: msg.mode,
             node: nodes[i]!,
             goal: msg.goal,
-            channelOptions: CHANNEL_OPTIONS,
+            candidates: memo.candidates,
             share,
             parse: (buf) => memo.parse(buf),
             defer,
@@ -302,7 +286,6 @@ process.on('message', (raw) => {
       case 'close':
         for (const c of clients) c.close();
         for (const call of floorCalls) call.cancel();
-        for (const c of floorClients) c.close();
         send({ op: 'closed' });
         setTimeout(() => process.exit(0), 50).unref();
         break;

@@ -43,12 +43,35 @@ const SAMPLE = 64;
 
 export class ResponseMemo {
   private readonly entries = new Map<string, Entry>();
+  /** The kept buffers by length, most recent first (MessageReader's candidates); rebuilt lazily. */
+  private byLength: Map<number, Buffer[]> | undefined;
+  /** Each kept buffer's entry: a message the reader matched is that very buffer. */
+  private readonly byBuffer = new WeakMap<Buffer, Entry>();
   hits = 0;
   misses = 0;
 
   constructor(private readonly sotw: boolean) {}
 
+  /** Earlier responses of exactly `length` bytes, for MessageReader. */
+  readonly candidates = (length: number): readonly Buffer[] => {
+    if (!this.byLength) {
+      const index = new Map<number, Buffer[]>();
+      for (const { buf } of [...this.entries.values()].reverse()) {
+        const list = index.get(buf.length);
+        if (list) list.push(buf);
+        else index.set(buf.length, [buf]);
+      }
+      this.byLength = index;
+    }
+    return this.byLength.get(length) ?? NONE;
+  };
+
   parse(buf: Buffer): ParsedResponse {
+    const same = this.byBuffer.get(buf);
+    if (same) {
+      this.hits++;
+      return same.parsed;
+    }
     const key = sampleKey(buf);
     const hit = this.entries.get(key);
     if (hit && hit.buf.equals(buf)) {
@@ -57,16 +80,21 @@ export class ResponseMemo {
     }
     this.misses++;
     const parsed: ParsedResponse = { env: this.sotw ? readSotwResponse(buf) : readDeltaResponse(buf) };
+    const entry = { buf, parsed };
     this.entries.delete(key);
-    this.entries.set(key, { buf, parsed });
+    this.entries.set(key, entry);
+    this.byBuffer.set(buf, entry);
     while (this.entries.size > MAX_ENTRIES) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
       this.entries.delete(oldest);
     }
+    this.byLength = undefined;
     return parsed;
   }
 }
+
+const NONE: readonly Buffer[] = [];
 
 /** Length plus the first and last bytes: tells responses apart cheaply; equality is checked after. */
 function sampleKey(buf: Buffer): string {

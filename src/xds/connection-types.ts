@@ -7,6 +7,7 @@ import type { Logger } from '../util/log.js';
 import type { PushRequest } from '../model/push-request.js';
 import type { ParseProxyResult, Proxy } from '../model/proxy.js';
 import type { NodeMessage } from './ads-messages.js';
+import type { RoundEntries } from './round-entries.js';
 import type { ResourceSource } from './source.js';
 
 export type XdsMode = 'sotw' | 'delta';
@@ -132,11 +133,12 @@ export interface Pending {
 export interface Round {
   /** The round carries a config change (not only answers to requests). */
   push: boolean;
-  readonly sent: Set<string>;
+  /** The types written in this round. */
+  readonly sent: RoundEntries<true>;
   readonly deferred: Array<() => void>;
   /**
    * SotW full-state types sent in this round: the names that were new or changed, or `'all'`
    * when the stream had nothing before (warming then covers every child resource).
    */
-  readonly changed: Map<string, ReadonlySet<string> | 'all'>;
+  readonly changed: RoundEntries<ReadonlySet<string> | 'all'>;
 }

@@ -24,6 +24,7 @@ import type {
   Round,
   XdsMode,
 } from './connection-types.js';
+import { RoundEntries } from './round-entries.js';
 import { directWriter, type DirectWriter } from './grpc-tuning.js';
 import type { PreparedResponse } from './prepared-response.js';
 import { NO_NAMES } from './name-sets.js';
@@ -50,7 +51,12 @@ export abstract class XdsConnection<
   /** `types` keys in push order (recomputed when a type is added). */
   private ordered: readonly string[] = [];
   /** Reused by every round of this stream (rounds never overlap). */
-  private readonly round: Round = { push: false, sent: new Set(), deferred: [], changed: new Map() };
+  private readonly round: Round = {
+    push: false,
+    sent: new RoundEntries(),
+    deferred: [],
+    changed: new RoundEntries(),
+  };
   /** Requests received while `deps.authorize` decides on the node (replayed in order after). */
   private held: Req[] | undefined;
   private closed = false;
@@ -242,10 +248,9 @@ export abstract class XdsConnection<
     if (!proxy) return;
     const round = this.round;
     round.push = push !== undefined;
-    // Emptied only when used: clearing a Set or Map allocates a fresh table.
-    if (round.sent.size > 0) round.sent.clear();
+    round.sent.clear();
     if (round.deferred.length > 0) round.deferred.length = 0;
-    if (round.changed.size > 0) round.changed.clear();
+    round.changed.clear();
     for (const typeUrl of this.ordered) {
       if (this.closed) return;
       const state = this.types.get(typeUrl)!;

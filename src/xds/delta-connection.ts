@@ -172,11 +172,11 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
         ),
       );
       if (plan.resources.length === 0) return;
-      round.sent.add(typeUrl);
+      round.sent.set(typeUrl, true);
       this.send(state, content, { resources: plan.resources, removed: [], complete: false }, pending, push);
       return;
     }
-    round.sent.add(typeUrl);
+    round.sent.set(typeUrl, true);
     this.send(state, content, plan, pending, push);
   }
 

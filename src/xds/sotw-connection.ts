@@ -188,7 +188,7 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
     state.sentVersion = content.version;
     state.sentContent = content;
     state.sentAt = Date.now();
-    round.sent.add(typeUrl);
+    round.sent.set(typeUrl, true);
     if (!this.write(prepared)) return;
     this.report(prepared, content.version, pending ? undefined : push);
   }

@@ -201,11 +201,16 @@ export class MeshplaneMetrics
       registers,
       collect: flushResponses,
     });
-    this.responses = new ResponseTally(metricType, {
-      push: (type) => this.pushes.inc({ type }),
-      pushTime: (type, seconds) => this.pushTime.observe({ type }, seconds),
-      convergence: (seconds) => this.convergence.observe(seconds),
-    });
+    this.responses = new ResponseTally(
+      metricType,
+      {
+        push: (type) => this.pushes.inc({ type }),
+        pushTime: (type, seconds) => this.pushTime.observe({ type }, seconds),
+        convergence: (seconds) => this.convergence.observe(seconds),
+      },
+      undefined,
+      () => setImmediate(flushResponses),
+    );
     this.debounceTime = new Histogram({
       name: 'pilot_debounce_time',
       help: 'Delay in seconds between the first config enters debouncing and the merged push request is pushed into the push queue.',

@@ -3,7 +3,9 @@
  * held in typed arrays until the next scrape, then handed to prom-client in one pass. A push
  * reaches thousands of streams in one loop, and three prom-client updates per response (each
  * hashing its label set) cost more than the rest of a stream's share of that loop (issue 3).
- * The buffer is bounded: when full, it is handed over at once.
+ * The buffer is bounded. Half full, it asks its owner to hand it over soon (`requestFlush`: after
+ * the push loop that filled it, so the 16,000 prom-client updates of a full buffer never stall a
+ * fan-out); full, it hands it over at once.
  */
 
 /** Where buffered figures go: one call per response, at scrape time. */
@@ -23,11 +25,13 @@ export class ResponseTally {
   private readonly elapsed: Float64Array;
   private readonly converged: Float64Array;
   private size = 0;
+  private flushRequested = false;
 
   constructor(
     private readonly label: (typeUrl: string) => string,
     private readonly sink: TallySink,
     private readonly capacity = DEFAULT_CAPACITY,
+    private readonly requestFlush?: () => void,
   ) {
     this.type = new Uint16Array(capacity);
     this.elapsed = new Float64Array(capacity);
@@ -46,10 +50,15 @@ export class ResponseTally {
     this.elapsed[i] = elapsedSeconds;
     this.converged[i] = convergenceSeconds;
     if (this.size === this.capacity) this.flush();
+    else if (this.size * 2 === this.capacity && this.requestFlush && !this.flushRequested) {
+      this.flushRequested = true;
+      this.requestFlush();
+    }
   }
 
   /** Hands every buffered response to the sink (at scrape, or when the buffer is full). */
   flush(): void {
+    this.flushRequested = false;
     const n = this.size;
     this.size = 0;
     for (let i = 0; i < n; i++) {

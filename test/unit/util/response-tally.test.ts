@@ -36,4 +36,23 @@ describe('ResponseTally', () => {
     tally.flush();
     expect(calls.filter((c) => c.startsWith('push'))).toHaveLength(4);
   });
+
+  it('asks once for a flush when half full, and still flushes itself when full before it came', () => {
+    const { calls, sink } = recorder();
+    let requests = 0;
+    const tally = new ResponseTally((t) => t, sink, 4, () => requests++);
+    tally.add('a', 1, 1);
+    expect(requests).toBe(0);
+    tally.add('a', 2, 2);
+    expect(requests).toBe(1);
+    expect(calls).toEqual([]);
+    tally.flush();
+    tally.add('a', 3, 3);
+    tally.add('a', 4, 4);
+    expect(requests).toBe(2);
+    tally.add('a', 5, 5);
+    tally.add('a', 6, 6);
+    expect(requests).toBe(2);
+    expect(calls.filter((c) => c.startsWith('push'))).toHaveLength(6);
+  });
 });

@@ -33,16 +33,15 @@ export function mergePushRequests(a: PushRequest | undefined, b: PushRequest): P
   const refs = new Map<string, ConfigRef>();
   for (const r of [...a.configsUpdated, ...b.configsUpdated])
     refs.set(`${r.kind}/${r.namespace}/${r.name}`, r);
-  return {
-    full: a.full || b.full,
-    configsUpdated: [...refs.values()],
-    endpointsUpdated: [...new Set([...a.endpointsUpdated, ...b.endpointsUpdated])],
-    ...(a.addressesUpdated || b.addressesUpdated
-      ? { addressesUpdated: [...new Set([...(a.addressesUpdated ?? []), ...(b.addressesUpdated ?? [])])] }
-      : {}),
-    reasons: [...new Set([...a.reasons, ...b.reasons])],
-    start: Math.min(a.start, b.start),
-  };
+  const addresses = [...(a.addressesUpdated ?? []), ...(b.addressesUpdated ?? [])];
+  return pushRequest(
+    a.full || b.full,
+    [...refs.values()],
+    [...new Set([...a.endpointsUpdated, ...b.endpointsUpdated])],
+    addresses.length > 0 ? [...new Set(addresses)] : NO_STRINGS,
+    [...new Set([...a.reasons, ...b.reasons])],
+    Math.min(a.start, b.start),
+  );
 }
 
 export function fullPush(
@@ -50,5 +49,37 @@ export function fullPush(
   start: number,
   configs: readonly ConfigRef[] = [],
 ): PushRequest {
-  return { full: true, configsUpdated: configs, endpointsUpdated: [], reasons: [reason], start };
+  return pushRequest(true, configs, NO_STRINGS, NO_STRINGS, [reason], start);
+}
+
+/** A full push for a registry change of services, with the hostnames whose endpoints changed. */
+export function servicePush(start: number, endpointsUpdated: readonly string[]): PushRequest {
+  return pushRequest(true, [], endpointsUpdated, NO_STRINGS, ['service'], start);
+}
+
+/** An endpoint-only push (the EDS fast path). */
+export function endpointPush(
+  hostnames: readonly string[],
+  addresses: readonly string[],
+  start: number,
+): PushRequest {
+  return pushRequest(false, [], hostnames, addresses, ['endpoint'], start);
+}
+
+const NO_STRINGS: readonly string[] = [];
+
+/**
+ * Every request the pipeline builds has the same fields in the same order: a push request reaches
+ * the filters of every stream, and one object shape keeps that code monomorphic (an endpoint
+ * request of another shape deoptimized the fan-out's optimized code on its first push).
+ */
+function pushRequest(
+  full: boolean,
+  configsUpdated: readonly ConfigRef[],
+  endpointsUpdated: readonly string[],
+  addressesUpdated: readonly string[],
+  reasons: readonly TriggerReason[],
+  start: number,
+): PushRequest {
+  return { full, configsUpdated, endpointsUpdated, addressesUpdated, reasons, start };
 }

@@ -6,7 +6,13 @@
 import type { WatchableConfigStore } from '../galley/config-store.js';
 import { EndpointIndex } from '../model/endpoint-index.js';
 import { buildPushContext, formatWarning, type PushContext } from '../model/push-context.js';
-import { fullPush, type ConfigRef, type PushRequest } from '../model/push-request.js';
+import {
+  endpointPush,
+  fullPush,
+  servicePush,
+  type ConfigRef,
+  type PushRequest,
+} from '../model/push-request.js';
 import type { Service } from '../model/service.js';
 import { AggregateRegistry } from '../registry/aggregate.js';
 import { SERVICE_ENTRY_PROVIDER } from '../registry/serviceentry/conversion.js';
@@ -159,7 +165,7 @@ export class Pilot {
   private onRegistryChange(change: RegistryChange): void {
     const now = Date.now();
     if (change.servicesChanged.length > 0) {
-      this.debouncer.enqueue({ ...fullPush('service', now), endpointsUpdated: [...change.endpointsChanged] });
+      this.debouncer.enqueue(servicePush(now, [...change.endpointsChanged]));
       return;
     }
     if (change.endpointsChanged.length === 0) return;
@@ -172,21 +178,13 @@ export class Pilot {
         (s) => changedHosts.has(s.hostname) && (s.resolution === 'DNS' || s.resolution === 'DNS_ROUND_ROBIN'),
       );
     if (dnsChanged) {
-      this.debouncer.enqueue({ ...fullPush('service', now), endpointsUpdated: [...change.endpointsChanged] });
+      this.debouncer.enqueue(servicePush(now, [...change.endpointsChanged]));
       return;
     }
     // Fast path: update endpoints in place, no PushContext rebuild; only EDS watchers care.
     const changed = this.syncEndpoints(change.endpointsChanged);
     if (changed.hostnames.length === 0) return;
-    const request: PushRequest = {
-      full: false,
-      configsUpdated: [],
-      endpointsUpdated: changed.hostnames,
-      addressesUpdated: changed.addresses,
-      reasons: ['endpoint'],
-      start: now,
-    };
-    this.debouncer.enqueue(request);
+    this.debouncer.enqueue(endpointPush(changed.hostnames, changed.addresses, now));
   }
 
   /**

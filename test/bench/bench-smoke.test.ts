@@ -1,6 +1,6 @@
 /**
  * CI smoke run of the issue 3 benchmark at a small size (N=20, M=20, K=3, each scenario once, in
- * SotW and delta), so the bench keeps working: every client must converge in every scenario and
+ * SotW and delta, after one warm-up change each), so the bench keeps working: every client must converge in every scenario and
  * every figure must be produced. The targets are not asserted here (they are about N=2000).
  * Needs dist/ (`npm test` builds it first).
  */
@@ -44,11 +44,14 @@ function checkFigures(r: BenchResult): void {
     expect(s.floor, s.name).toBeDefined();
     expect(s.floor!.converged, s.name).toBe(SMALL.clients);
     expect(s.floor!.p99, s.name).toBeGreaterThan(0);
+    // One warm-up change per scenario (the default), reported apart from the measured run.
+    expect(s.warmup?.converged, s.name).toBe(SMALL.clients);
     expect(s.targets.length, s.name).toBeGreaterThanOrEqual(s.name === 'service-added' ? 0 : 1);
   }
   expect(r.clientErrors).toEqual({ streams: 0, responses: 0, last: '' });
   const text = formatReport(r);
   for (const name of names) expect(text).toContain(name);
+  expect(text).toContain('warm-up runs');
 }
 
 describe('bench smoke (N=20, M=20, K=3)', () => {

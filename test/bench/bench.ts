@@ -36,6 +36,8 @@ export interface BenchOptions {
   readonly workers: number;
   /** Runs of each change scenario (pooled). */
   readonly repeat: number;
+  /** Unmeasured runs of each change scenario before its measured ones (reported apart). */
+  readonly warmup: number;
   /** Change scenarios to run, by name (the connect storm always runs). */
   readonly scenarios: readonly string[];
   /** Floor rounds per push size; 0 skips the floor. */
@@ -73,6 +75,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   shape: 'proxyless',
   workers: Math.max(1, Math.min(4, cpus().length)),
   repeat: 3,
+  warmup: 1,
   scenarios: CHANGE_SCENARIOS.map((s) => s.name),
   floorRounds: 3,
   timeoutMs: 60_000,
@@ -165,13 +168,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       (s) => o.scenarios.includes(s.name) && !(o.scope !== undefined && s === serviceAdded),
     );
     for (const scenario of runnable) {
-      progress(`${scenario.name}: ${o.repeat} run(s)`);
-      const run = await runChange(ctx, scenario, o.repeat);
+      progress(`${scenario.name}: ${o.warmup} warm-up run(s), ${o.repeat} run(s)`);
+      const run = await runChange(ctx, scenario, o.repeat, o.warmup);
       const affected = run.convergence.count || 1;
       const result: ScenarioResult = {
         name: scenario.name,
         runs: run.runs,
         convergence: run.convergence,
+        ...(run.warmup ? { warmup: run.warmup } : {}),
         ...run.window,
         pushBytesPerClient: Math.round(run.window.bytes / affected),
         targets: scenario.targets(ctx, run.convergence, undefined),

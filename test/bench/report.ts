@@ -45,6 +45,8 @@ export interface ScenarioResult {
   readonly runs: number;
   /** Convergence to every affected client (ms), pooled over runs. */
   readonly convergence: LatencyStats;
+  /** The same over the unmeasured warm-up runs (`--warmup`), absent without them. */
+  readonly warmup?: LatencyStats;
   /** meshplane's CPU seconds over the scenario window (all runs). */
   readonly cpuSeconds: number;
   /** The load generator's CPU seconds over the same window. */
@@ -161,6 +163,15 @@ export function formatReport(r: BenchResult): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
   lines.push(row(head, widths), ...rows.map((x) => row(x, widths)), '');
+  const warmed = r.scenarios.filter((s) => s.warmup);
+  if (warmed.length > 0) {
+    lines.push('warm-up runs (not in the figures above: the first change of each kind after the idle):');
+    for (const s of warmed) {
+      const w = s.warmup!;
+      lines.push(`  ${s.name.padEnd(widths[0]!)}  p50 ${ms(w.p50)}, p99 ${ms(w.p99)}, max ${ms(w.max)}`);
+    }
+    lines.push('');
+  }
   lines.push('bytes per client per run, by type:');
   for (const s of r.scenarios) {
     const per = Math.max(1, s.convergence.count);

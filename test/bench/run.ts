@@ -3,7 +3,7 @@
  * exits 1 when a client never converged, 0 otherwise (targets are reported, not enforced).
  *
  *   --clients N --services M --endpoints K --mode sotw|delta --shape proxyless|sidecar
- *   --workers W --repeat R --scenarios a,b --floor-rounds F --timeout-ms T --settle-ms S --steady-wait-ms W
+ *   --workers W --repeat R --warmup W --scenarios a,b --floor-rounds F --timeout-ms T --settle-ms S --steady-wait-ms W
  *   --debounce-ms D --log-level L --floor-baseline-bytes B --dir DIR --keep-dir --cpu-prof DIR
  *   --meshplane-log FILE --json --topology single|split|compare
  *
@@ -17,7 +17,7 @@ import { formatReport } from './report.js';
 function usage(): string {
   return [
     'usage: npm run bench -- [--clients N] [--services M] [--endpoints K] [--mode sotw|delta]',
-    '       [--shape proxyless|sidecar] [--scope S] [--workers W] [--repeat R] [--scenarios ' +
+    '       [--shape proxyless|sidecar] [--scope S] [--workers W] [--repeat R] [--warmup W] [--scenarios ' +
       CHANGE_SCENARIOS.map((s) => s.name).join(',') +
       ']',
     '       [--floor-rounds F] [--timeout-ms T] [--settle-ms S] [--steady-wait-ms W] [--debounce-ms D] [--log-level L]',
@@ -48,6 +48,7 @@ function parse(argv: string[]): { options: BenchOptions; json: boolean; compare:
       case '--endpoints':
       case '--workers':
       case '--repeat':
+      case '--warmup':
         o[flag.slice(2)] = num(flag, value());
         break;
       case '--floor-rounds':

@@ -124,33 +124,61 @@ export interface ChangeScenario {
 
 export interface ChangeRun {
   readonly convergence: LatencyStats;
+  /** The warm-up runs before the measured ones (not pooled); undefined when there were none. */
+  readonly warmup: LatencyStats | undefined;
   readonly window: WindowResult;
   readonly runs: number;
 }
 
-/** Runs `scenario` `runs` times, pooling every client's convergence time. */
+/**
+ * Runs `scenario` `warmup` times unmeasured, then `runs` times, pooling every client's convergence
+ * time over the measured runs. The warm-up runs are reported on their own: the first change of a
+ * kind after start-up or an idle period meets code V8 has not optimized for it yet (the push path
+ * shares its functions with Galley's MCP stream, whose first push deoptimizes them), which says
+ * how a fresh or long-idle process reacts, not how a busy mesh converges.
+ */
 export async function runChange(
   ctx: BenchContext,
   scenario: ChangeScenario,
   runs: number,
+  warmup = 0,
 ): Promise<ChangeRun> {
+  const warm: number[] = [];
+  for (let r = 0; r < warmup; r++) {
+    await settle(ctx);
+    const times = await changeOnce(ctx, scenario);
+    warm.push(...times);
+    ctx.progress?.(`  warm-up ${r + 1}: ${runLine(times)}`);
+  }
   await settle(ctx);
   const close = await openWindow(ctx);
   const latencies: number[] = [];
   for (let r = 0; r < runs; r++) {
     if (r > 0) await settle(ctx);
-    const change = scenario.plan(ctx, ctx.nextRev());
-    const id = await ctx.load.arm(change.items);
-    const t0 = nowMs();
-    await change.write();
-    const arrivals = await ctx.load.waitMatched(id, Date.now() + ctx.timeoutMs);
-    const times = arrivals.times.map((t) => t - t0);
+    const times = await changeOnce(ctx, scenario);
     latencies.push(...times);
-    const one = latencyStats(times);
-    ctx.progress?.(
-      `  run ${r + 1}: p50 ${one.p50.toFixed(1)} p99 ${one.p99.toFixed(1)} max ${one.max.toFixed(1)} ms`,
-    );
+    ctx.progress?.(`  run ${r + 1}: ${runLine(times)}`);
   }
   const window = await close();
-  return { convergence: latencyStats(latencies), window, runs };
+  return {
+    convergence: latencyStats(latencies),
+    warmup: warm.length > 0 ? latencyStats(warm) : undefined,
+    window,
+    runs,
+  };
+}
+
+/** One change, written the moment the clients are armed; every client's convergence time. */
+async function changeOnce(ctx: BenchContext, scenario: ChangeScenario): Promise<number[]> {
+  const change = scenario.plan(ctx, ctx.nextRev());
+  const id = await ctx.load.arm(change.items);
+  const t0 = nowMs();
+  await change.write();
+  const arrivals = await ctx.load.waitMatched(id, Date.now() + ctx.timeoutMs);
+  return arrivals.times.map((t) => t - t0);
+}
+
+function runLine(times: number[]): string {
+  const one = latencyStats(times);
+  return `p50 ${one.p50.toFixed(1)} p99 ${one.p99.toFixed(1)} max ${one.max.toFixed(1)} ms`;
 }

@@ -40,7 +40,12 @@ describe('ResponseTally', () => {
   it('asks once for a flush when half full, and still flushes itself when full before it came', () => {
     const { calls, sink } = recorder();
     let requests = 0;
-    const tally = new ResponseTally((t) => t, sink, 4, () => requests++);
+    const tally = new ResponseTally(
+      (t) => t,
+      sink,
+      4,
+      () => requests++,
+    );
     tally.add('a', 1, 1);
     expect(requests).toBe(0);
     tally.add('a', 2, 2);

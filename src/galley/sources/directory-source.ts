@@ -66,6 +66,8 @@ export class DirectorySource {
   private readonly watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
   private readonly renameSettleMs: number;
   private timer: NodeJS.Timeout | undefined;
+  /** A rescan due in this turn (`schedule(0)`); a later event that must wait the quiet period cancels it. */
+  private immediate: NodeJS.Immediate | undefined;
   private dirty: Dirty = { all: false, paths: new Set() };
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -101,6 +103,8 @@ export class DirectorySource {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
     this.closeWatchers();
   }
 
@@ -144,6 +148,19 @@ export class DirectorySource {
   private schedule(ms = this.debounceMs): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    if (ms === 0) {
+      // A file renamed into place is complete: read it in this turn's check phase. setTimeout(0)
+      // waits a millisecond at least, a fifth of the time from write to push on an endpoint change.
+      this.immediate = setImmediate(() => {
+        this.immediate = undefined;
+        void this.enqueue();
+      });
+      this.immediate.unref();
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.enqueue();

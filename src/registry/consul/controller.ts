@@ -10,13 +10,10 @@
  * the outage. A service leaving the catalog is removed; a service whose health query fails is kept.
  */
 import { readFile } from 'node:fs/promises';
-import type { Endpoint, Service } from '../../model/service.js';
 import { moduleLogger, type Logger } from '../../util/log.js';
 import type { RegistrySyncMetrics } from '../../util/metrics.js';
 import { redact } from '../http-json.js';
-import type { RegistryChange, RegistryChangeHandler, ServiceRegistry } from '../registry.js';
-import { isEmptyChange, ServiceSnapshot } from '../service-snapshot.js';
-import { SyncState } from '../sync-state.js';
+import { RemoteRegistry } from '../remote-registry.js';
 import { runBlockingQuery } from './blocking-query.js';
 import {
   consulHealthEntries,
@@ -45,13 +42,8 @@ interface Watch {
   answered: boolean;
 }
 
-export class ConsulRegistry implements ServiceRegistry {
-  readonly provider = CONSUL_PROVIDER;
-  private readonly log: Logger;
+export class ConsulRegistry extends RemoteRegistry {
   private readonly connection: ConsulConnection;
-  private readonly snapshot = new ServiceSnapshot();
-  private readonly sync: SyncState;
-  private readonly handlers: RegistryChangeHandler[] = [];
   private readonly watches = new Map<string, Watch>();
   private readonly root = new AbortController();
   private headers: Record<string, string> = {};
@@ -59,11 +51,10 @@ export class ConsulRegistry implements ServiceRegistry {
   private started = false;
 
   constructor(private readonly options: ConsulRegistryOptions) {
-    this.log = options.logger ?? moduleLogger('consul-registry');
+    super(CONSUL_PROVIDER, options.logger ?? moduleLogger('consul-registry'), options.metrics);
     const parsed = parseConsulAddress(options.address);
     if (!parsed.ok) throw new Error(parsed.error);
     this.connection = parsed.value;
-    this.sync = new SyncState(CONSUL_PROVIDER, this.log, options.metrics);
   }
 
   /** Starts following Consul; resolves at once (see `waitForSync`). */
@@ -87,29 +78,6 @@ export class ConsulRegistry implements ServiceRegistry {
       onError: (err) => this.sync.failed(err, 'catalog', 'catalog'),
       ...this.loopTiming(),
     });
-  }
-
-  /** Resolves once the catalog and every service in it have answered, or after `timeoutMs`. */
-  waitForSync(timeoutMs: number): Promise<boolean> {
-    return this.sync.waitForSync(timeoutMs);
-  }
-
-  /** True while Consul cannot be reached and the last known endpoints are served. */
-  get stale(): boolean {
-    return this.sync.stale;
-  }
-
-  services(): readonly Service[] {
-    return this.snapshot.services();
-  }
-
-  endpoints(service: Service): readonly Endpoint[] {
-    if (service.registry !== CONSUL_PROVIDER) return [];
-    return this.snapshot.endpoints(service);
-  }
-
-  onChange(handler: RegistryChangeHandler): void {
-    this.handlers.push(handler);
   }
 
   close(): void {
@@ -183,11 +151,5 @@ export class ConsulRegistry implements ServiceRegistry {
     if (this.sync.synced || !this.catalogAnswered) return;
     for (const w of this.watches.values()) if (!w.answered) return;
     this.sync.markSynced();
-  }
-
-  private emit(change: RegistryChange): void {
-    if (isEmptyChange(change)) return;
-    this.log.debug(change, 'consul registry changed');
-    for (const h of [...this.handlers]) h(change);
   }
 }

@@ -10,13 +10,11 @@
  * retries with back-off; after an outage the first good answer is a full fetch, applied as is
  * (an empty registry included), which ends the outage.
  */
-import type { Endpoint, Service } from '../../model/service.js';
 import { moduleLogger, type Logger } from '../../util/log.js';
 import type { RegistrySyncMetrics } from '../../util/metrics.js';
 import { getJson } from '../http-json.js';
-import type { RegistryChange, RegistryChangeHandler, ServiceRegistry } from '../registry.js';
-import { isEmptyChange, ServiceSnapshot } from '../service-snapshot.js';
-import { backoffMs, sleep, SyncState } from '../sync-state.js';
+import { RemoteRegistry } from '../remote-registry.js';
+import { backoffMs, sleep } from '../sync-state.js';
 import {
   applyDelta,
   appsHashcode,
@@ -41,13 +39,8 @@ export interface EurekaRegistryOptions {
   readonly backoffMaxMs?: number;
 }
 
-export class EurekaRegistry implements ServiceRegistry {
-  readonly provider = EUREKA_PROVIDER;
-  private readonly log: Logger;
+export class EurekaRegistry extends RemoteRegistry {
   private readonly connection: EurekaConnection;
-  private readonly snapshot = new ServiceSnapshot();
-  private readonly sync: SyncState;
-  private readonly handlers: RegistryChangeHandler[] = [];
   private readonly abort = new AbortController();
   /** The server's registry as last fetched, every status included (the hashcode counts them all). */
   private state: Map<string, EurekaInstance> | undefined;
@@ -56,11 +49,10 @@ export class EurekaRegistry implements ServiceRegistry {
   fullFetches = 0;
 
   constructor(private readonly options: EurekaRegistryOptions) {
-    this.log = options.logger ?? moduleLogger('eureka-registry');
+    super(EUREKA_PROVIDER, options.logger ?? moduleLogger('eureka-registry'), options.metrics);
     const parsed = parseEurekaUrl(options.url);
     if (!parsed.ok) throw new Error(parsed.error);
     this.connection = parsed.value;
-    this.sync = new SyncState(EUREKA_PROVIDER, this.log, options.metrics);
   }
 
   /** Starts fetching; resolves at once (see `waitForSync`). */
@@ -73,28 +65,6 @@ export class EurekaRegistry implements ServiceRegistry {
     );
     void this.loop();
     return Promise.resolve();
-  }
-
-  waitForSync(timeoutMs: number): Promise<boolean> {
-    return this.sync.waitForSync(timeoutMs);
-  }
-
-  /** True while Eureka cannot be reached and the last known endpoints are served. */
-  get stale(): boolean {
-    return this.sync.stale;
-  }
-
-  services(): readonly Service[] {
-    return this.snapshot.services();
-  }
-
-  endpoints(service: Service): readonly Endpoint[] {
-    if (service.registry !== EUREKA_PROVIDER) return [];
-    return this.snapshot.endpoints(service);
-  }
-
-  onChange(handler: RegistryChangeHandler): void {
-    this.handlers.push(handler);
   }
 
   close(): void {
@@ -162,11 +132,5 @@ export class EurekaRegistry implements ServiceRegistry {
   private apply(state: Map<string, EurekaInstance>): void {
     this.state = state;
     this.emit(this.snapshot.replaceAll(convertEurekaInstances(state.values(), this.connection.settings)));
-  }
-
-  private emit(change: RegistryChange): void {
-    if (isEmptyChange(change)) return;
-    this.log.debug(change, 'eureka registry changed');
-    for (const h of [...this.handlers]) h(change);
   }
 }

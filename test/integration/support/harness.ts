@@ -49,6 +49,25 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+/** Parses a child's stdout as JSON log lines (a line that is not JSON is kept as its `msg`). */
+export function collectOutput(child: ChildProcess, logs: LogLine[], stderr: string[]): void {
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        logs.push({ level: 30, msg: line });
+      }
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+}
+
 /** A meshplane process started from the built dist/, with its JSON log lines collected. */
 export class MeshplaneProcess {
   readonly logs: LogLine[] = [];
@@ -92,21 +111,7 @@ export class MeshplaneProcess {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const mp = new MeshplaneProcess(child, xdsPort, httpPort);
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          mp.logs.push(JSON.parse(line) as LogLine);
-        } catch {
-          mp.logs.push({ level: 30, msg: line });
-        }
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => mp.stderr.push(d.toString()));
+    collectOutput(child, mp.logs, mp.stderr);
     await waitFor(
       'meshplane /ready',
       async () => {

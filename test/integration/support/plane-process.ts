@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { freePort, REPO_ROOT, waitFor, type LogLine } from './harness.js';
+import { collectOutput, freePort, REPO_ROOT, waitFor, type LogLine } from './harness.js';
 
 export class PlaneProcess {
   readonly logs: LogLine[] = [];
@@ -40,21 +40,7 @@ export class PlaneProcess {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const p = new PlaneProcess(command, child, httpPort);
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          p.logs.push(JSON.parse(line) as LogLine);
-        } catch {
-          p.logs.push({ level: 30, msg: line });
-        }
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => p.stderr.push(d.toString()));
+    collectOutput(child, p.logs, p.stderr);
     try {
       await waitFor(
         `meshplane ${command} /ready`,

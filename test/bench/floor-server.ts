@@ -10,11 +10,11 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { ADS_SERVICE, EDS, nowMs } from './protocol.js';
+import { rawBidiMethod } from './raw-method.js';
 import { lenField, message } from './wire.js';
 
 type FloorCommand = { op: 'count' } | { op: 'broadcast'; nonce: string; size: number } | { op: 'stop' };
 
-const identity = (b: Buffer): Buffer => b;
 const streams = new Set<grpc.ServerDuplexStream<Buffer, Buffer>>();
 
 /** A DiscoveryResponse of about `size` bytes: one Any whose value is padding. */
@@ -37,15 +37,8 @@ function floorMessage(nonce: string, size: number): Buffer {
 
 function serve(port: number): Promise<number> {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': -1 });
-  const method = (kind: string): grpc.MethodDefinition<Buffer, Buffer> => ({
-    path: `${ADS_SERVICE}/${kind}`,
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  });
+  const method = (kind: string): grpc.MethodDefinition<Buffer, Buffer> =>
+    rawBidiMethod(`${ADS_SERVICE}/${kind}`);
   const handler = (call: grpc.ServerDuplexStream<Buffer, Buffer>): void => {
     call.once('data', () => streams.add(call));
     call.on('data', () => undefined); // drain ACKs

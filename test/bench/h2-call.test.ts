@@ -7,8 +7,8 @@ import * as grpc from '@grpc/grpc-js';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { H2Call } from './h2-call.js';
+import { rawBidiMethod } from './raw-method.js';
 
-const identity = (b: Buffer): Buffer => b;
 const ECHO = '/bench.Test/Echo';
 
 function freePort(): Promise<number> {
@@ -27,15 +27,7 @@ async function startServer(port: number): Promise<grpc.Server> {
   const server = new grpc.Server();
   server.addService(
     {
-      Echo: {
-        path: ECHO,
-        requestStream: true,
-        responseStream: true,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
-      },
+      Echo: rawBidiMethod(ECHO),
     },
     {
       Echo: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {

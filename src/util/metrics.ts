@@ -208,8 +208,7 @@ export class MeshplaneMetrics
         pushTime: (type, seconds) => this.pushTime.observe({ type }, seconds),
         convergence: (seconds) => this.convergence.observe(seconds),
       },
-      undefined,
-      () => setImmediate(flushResponses),
+      { requestFlush: () => setImmediate(flushResponses) },
     );
     this.debounceTime = new Histogram({
       name: 'pilot_debounce_time',

@@ -17,6 +17,13 @@ export interface TallySink {
 
 const DEFAULT_CAPACITY = 16_384;
 
+export interface TallyOptions {
+  /** Responses held before they are handed over at once (default 16,384). */
+  readonly capacity?: number;
+  /** Called once when the buffer is half full: the owner should `flush` soon, outside the loop. */
+  readonly requestFlush?: () => void;
+}
+
 export class ResponseTally {
   private readonly labels: string[] = [];
   private readonly labelOf = new Map<string, number>();
@@ -27,15 +34,19 @@ export class ResponseTally {
   private size = 0;
   private flushRequested = false;
 
+  private readonly capacity: number;
+  private readonly requestFlush: (() => void) | undefined;
+
   constructor(
     private readonly label: (typeUrl: string) => string,
     private readonly sink: TallySink,
-    private readonly capacity = DEFAULT_CAPACITY,
-    private readonly requestFlush?: () => void,
+    options: TallyOptions = {},
   ) {
-    this.type = new Uint16Array(capacity);
-    this.elapsed = new Float64Array(capacity);
-    this.converged = new Float64Array(capacity);
+    this.capacity = options.capacity ?? DEFAULT_CAPACITY;
+    this.requestFlush = options.requestFlush;
+    this.type = new Uint16Array(this.capacity);
+    this.elapsed = new Float64Array(this.capacity);
+    this.converged = new Float64Array(this.capacity);
   }
 
   /** One response of `typeUrl`; times in seconds, NaN when not measured. */

@@ -26,7 +26,7 @@ describe('ResponseTally', () => {
 
   it('hands everything over when the buffer is full, so memory stays bounded without scrapes', () => {
     const { calls, sink } = recorder();
-    const tally = new ResponseTally((t) => t, sink, 3);
+    const tally = new ResponseTally((t) => t, sink, { capacity: 3 });
     tally.add('a', 1, 1);
     tally.add('a', 2, 2);
     expect(calls).toEqual([]);
@@ -40,12 +40,7 @@ describe('ResponseTally', () => {
   it('asks once for a flush when half full, and still flushes itself when full before it came', () => {
     const { calls, sink } = recorder();
     let requests = 0;
-    const tally = new ResponseTally(
-      (t) => t,
-      sink,
-      4,
-      () => requests++,
-    );
+    const tally = new ResponseTally((t) => t, sink, { capacity: 4, requestFlush: () => requests++ });
     tally.add('a', 1, 1);
     expect(requests).toBe(0);
     tally.add('a', 2, 2);

@@ -25,7 +25,9 @@
  * the PushContext; we resolve it here once so every consumer agrees.
  *
  * Every member registry must report its changes through onChange: the merged view is cached and
- * rebuilt on the next read after any member reports a change. Changes are forwarded unchanged.
+ * rebuilt on the next read after a member reports a service change. An endpoint-only change
+ * keeps it (the view holds services, not endpoints), so the EDS fast path never re-merges and
+ * re-sorts every service of the mesh (issue 3). Changes are forwarded unchanged.
  */
 import type { Endpoint, Service } from '../model/service.js';
 import { compareEndpoints } from './memory.js';
@@ -113,7 +115,7 @@ export class AggregateRegistry implements ServiceRegistry {
   }
 
   private forward(change: RegistryChange): void {
-    this.view = undefined;
+    if (change.servicesChanged.length > 0) this.view = undefined;
     for (const h of [...this.handlers]) h(change);
   }
 

@@ -107,6 +107,23 @@ describe('AggregateRegistry', () => {
     expect(agg.endpoints(agg.services()[0]!).map((e) => e.address)).toEqual(['10.0.0.5', '10.0.0.7']);
   });
 
+  it('keeps its merged view across endpoint-only changes and rebuilds it on service changes', () => {
+    const a = new MemoryRegistry('a');
+    const b = new MemoryRegistry('b');
+    const agg = new AggregateRegistry([a, b]);
+    a.addService(svc('x.example.com', 'a'), [ep('10.0.0.1')]);
+    b.addService(svc('x.example.com', 'b'), [ep('10.0.0.2')]);
+    const view = agg.services();
+    a.setEndpoints('x.example.com', 'default', [ep('10.0.0.3')]);
+    b.setEndpoints('x.example.com', 'default', [ep('10.0.0.4')]);
+    // Same array: nothing was re-merged; the endpoints are read through to the members.
+    expect(agg.services()).toBe(view);
+    expect(agg.endpoints(view[0]!).map((e) => e.address)).toEqual(['10.0.0.3', '10.0.0.4']);
+    b.addService(svc('y.example.com', 'b'));
+    expect(agg.services()).not.toBe(view);
+    expect(agg.services().map((s) => s.hostname)).toEqual(['x.example.com', 'y.example.com']);
+  });
+
   it('addRegistry appends with the lowest precedence and reports its hosts', () => {
     const a = new MemoryRegistry('a');
     a.addService(svc('x.example.com', 'a'));

@@ -132,17 +132,26 @@ describe('meshplane with a real Eureka server', () => {
     await instances.deregister('v1-a').catch(() => undefined);
     await gate.shut();
     await eureka.restart();
+    // Asked instance by instance: Eureka serves those from its registry, where /apps/ECHO comes
+    // from a response cache that a read racing a registration can leave stale.
     await waitFor(
       'v1-b and v2-a registered again',
       async () => {
-        const res = await fetch(`${eureka.url}/apps/ECHO`, { headers: { accept: 'application/json' } });
-        const text = res.ok ? await res.text() : '';
-        return text.includes('"v1-b"') && text.includes('"v2-a"');
+        for (const id of ['v1-b', 'v2-a']) {
+          const res = await fetch(`${eureka.url}/apps/ECHO/${id}`, {
+            headers: { accept: 'application/json' },
+          });
+          await res.arrayBuffer();
+          if (!res.ok) throw new Error(`GET /apps/ECHO/${id}: ${res.status}; ${instances.lastBeats()}`);
+        }
+        return true;
       },
       // A JVM restart on two busy cores (the rest of the suite runs beside it) can take this long.
       60_000,
       200,
-    );
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\neureka output: ${eureka.tail()}`);
+    });
     await gate.open();
     await convergeTo(client, TARGET, ['v1-b'], 40, 30_000);
     await waitFor('not stale', async () => (await metric(meshplane.httpPort, STALE)) === 0, 20_000, 200);

@@ -263,6 +263,8 @@ export class EurekaClient {
   private readonly instances = new Map<string, EurekaInstanceSpec>();
   private timer: NodeJS.Timeout | undefined;
   private paused = false;
+  /** What each instance's last heartbeat got (for failure messages). */
+  private readonly beats = new Map<string, string>();
 
   constructor(private readonly server: EurekaServer) {}
 
@@ -284,6 +286,11 @@ export class EurekaClient {
     const url = `${this.server.url}/apps/${i.app}/${id}/status?value=${status}`;
     const res = await fetch(url, { method: status === 'UP' ? 'DELETE' : 'PUT' });
     if (!res.ok) throw new Error(`status ${status} of ${id}: ${res.status}`);
+  }
+
+  /** Each instance's last heartbeat outcome, one line (for failure messages). */
+  lastBeats(): string {
+    return [...this.beats].map(([id, b]) => `${id}: ${b}`).join('; ') || 'no heartbeat yet';
   }
 
   stop(): void {
@@ -333,9 +340,17 @@ export class EurekaClient {
     for (const i of [...this.instances.values()]) {
       try {
         const res = await fetch(`${this.server.url}/apps/${i.app}/${i.id}`, { method: 'PUT' });
-        if (res.status === 404 && this.instances.has(i.id)) await this.post(i);
-      } catch {
+        this.beats.set(i.id, `${new Date().toISOString()} renew ${res.status}`);
+        if (res.status === 404 && this.instances.has(i.id)) {
+          await this.post(i);
+          this.beats.set(i.id, `${new Date().toISOString()} renew 404, registered`);
+        }
+      } catch (err) {
         // The server is down: a real client keeps trying too.
+        this.beats.set(
+          i.id,
+          `${new Date().toISOString()} ${String(err instanceof Error && err.cause ? err.cause : err)}`,
+        );
       }
     }
   }

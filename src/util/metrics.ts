@@ -18,7 +18,7 @@
  * Producers receive the narrow interfaces below, never this class.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { ResponseTally } from './response-tally.js';
+import { DirectCounter, DirectHistogram, type BucketCounts, type CounterCell } from './direct-metrics.js';
 import type { ResponseEvent } from '../xds/connection-types.js';
 import { shortTypeName } from '../xds/type-urls.js';
 
@@ -116,11 +116,12 @@ export class MeshplaneMetrics
   private readonly passed: Counter<'group' | 'version' | 'resource'>;
   private readonly failed: Counter<'group' | 'version' | 'resource' | 'reason'>;
   private readonly cfgEvents: Counter<'type' | 'event'>;
-  private readonly pushes: Counter<'type'>;
+  private readonly pushes: DirectCounter;
   private readonly rejects: Counter<'type'>;
-  private readonly pushTime: Histogram<'type'>;
-  private readonly convergence: Histogram;
-  private readonly responses: ResponseTally;
+  private readonly pushTime: DirectHistogram;
+  private readonly convergence: BucketCounts;
+  /** Per type URL, the series a response adds to (found once, then one Map lookup per response). */
+  private readonly responseSeries = new Map<string, { pushes: CounterCell; time: BucketCounts }>();
   private readonly debounceTime: Histogram;
   private readonly registryStaleGauge: Gauge<'provider'>;
   private readonly registrySyncErrors: Counter<'provider'>;
@@ -171,14 +172,13 @@ export class MeshplaneMetrics
         this.set(services());
       },
     });
-    // Responses are tallied in typed arrays and reach these three at scrape time (response-tally.ts).
-    const flushResponses = (): void => this.responses.flush();
-    this.pushes = new Counter({
+    // Counted per response, in the push loop: direct-metrics.ts, not prom-client's inc/observe.
+    const registry = this.registry;
+    this.pushes = new DirectCounter({
       name: 'pilot_xds_pushes',
       help: 'Pilot build and send errors for lds, rds, cds and eds.',
-      labelNames: ['type'],
-      registers,
-      collect: flushResponses,
+      labelName: 'type',
+      registry,
     });
     this.rejects = new Counter({
       name: 'pilot_total_xds_rejects',
@@ -186,30 +186,19 @@ export class MeshplaneMetrics
       labelNames: ['type'],
       registers,
     });
-    this.pushTime = new Histogram({
+    this.pushTime = new DirectHistogram({
       name: 'pilot_xds_push_time',
       help: 'Total time in seconds Pilot takes to push lds, rds, cds and eds.',
-      labelNames: ['type'],
+      labelName: 'type',
       buckets: PUSH_BUCKETS,
-      registers,
-      collect: flushResponses,
+      registry,
     });
-    this.convergence = new Histogram({
+    this.convergence = new DirectHistogram({
       name: 'pilot_proxy_convergence_time',
       help: 'Delay in seconds between config change and a proxy receiving all required configuration.',
       buckets: CONVERGENCE_BUCKETS,
-      registers,
-      collect: flushResponses,
-    });
-    this.responses = new ResponseTally(
-      metricType,
-      {
-        push: (type) => this.pushes.inc({ type }),
-        pushTime: (type, seconds) => this.pushTime.observe({ type }, seconds),
-        convergence: (seconds) => this.convergence.observe(seconds),
-      },
-      { requestFlush: () => setImmediate(flushResponses) },
-    );
+      registry,
+    }).counts();
     this.debounceTime = new Histogram({
       name: 'pilot_debounce_time',
       help: 'Delay in seconds between the first config enters debouncing and the merged push request is pushed into the push queue.',
@@ -317,16 +306,17 @@ export class MeshplaneMetrics
   }
 
   xdsResponse(event: ResponseEvent): void {
+    let series = this.responseSeries.get(event.typeUrl);
+    if (!series) {
+      const type = metricType(event.typeUrl);
+      series = { pushes: this.pushes.cell(type), time: this.pushTime.counts(type) };
+      this.responseSeries.set(event.typeUrl, series);
+    }
+    series.pushes.value++;
+    if (event.elapsedMs !== undefined) series.time.observe(event.elapsedMs / 1000);
     // Convergence is about config changes reaching proxies, not answers to their requests.
-    const converged =
-      event.trigger === 'push' && event.pushStart !== undefined
-        ? Math.max(0, Date.now() - event.pushStart) / 1000
-        : Number.NaN;
-    this.responses.add(
-      event.typeUrl,
-      event.elapsedMs !== undefined ? event.elapsedMs / 1000 : Number.NaN,
-      converged,
-    );
+    if (event.trigger === 'push' && event.pushStart !== undefined)
+      this.convergence.observe(Math.max(0, Date.now() - event.pushStart) / 1000);
   }
 
   mcpPush(collection: string): void {

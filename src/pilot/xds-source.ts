@@ -19,7 +19,13 @@ import type { PushContext } from '../model/push-context.js';
 import type { PushRequest } from '../model/push-request.js';
 import { contentHash } from '../util/hash.js';
 import { internNames } from '../xds/name-sets.js';
-import type { EncodedResource, GenerateResult, ResourceSource, WatchedResource } from '../xds/source.js';
+import type {
+  EncodedResource,
+  GenerateResult,
+  ResourceSource,
+  SourceBinding,
+  WatchedResource,
+} from '../xds/source.js';
 import { ENDPOINT_TYPE } from '../xds/type-urls.js';
 import { parseClusterName } from './networking/naming.js';
 import { ResourceEncoder } from './resource-encoder.js';
@@ -48,8 +54,9 @@ interface ProxyType {
   /** The PushContext and endpoint revision the scope was read at (`scopeUsesPush` only). */
   readonly push: PushContext | undefined;
   readonly revision: number;
-  /** Memo group key prefix: type and scope key. */
-  readonly group: string;
+  /** The group's memoized responses (type and scope key), for named and wildcard subscriptions. */
+  readonly named: WeakMap<ReadonlySet<string>, ResponseEntry>;
+  readonly wildcard: WeakMap<ReadonlySet<string>, ResponseEntry>;
 }
 
 /** A full push: the PushContext before and after, the request between, per-generator filters. */
@@ -111,25 +118,47 @@ export class XdsResourceSource implements ResourceSource {
   }
 
   /**
-   * What a proxy's stream of `typeUrl` needs on every push: its generator and its group key
+   * What a proxy's stream of `typeUrl` needs on every push: its generator and its group's memo
    * (type, the generator's scope key), computed once per proxy, or once per PushContext and
    * endpoint revision for generators whose scope reads them (`scopeUsesPush`).
    */
   private perProxy(proxy: Proxy, typeUrl: string): ProxyType {
     let types = this.proxies.get(proxy);
     if (!types) this.proxies.set(proxy, (types = new Map()));
-    let t = types.get(typeUrl);
+    const t = types.get(typeUrl);
+    const fresh = this.refresh(t, proxy, typeUrl);
+    if (fresh !== t) types.set(typeUrl, fresh);
+    return fresh;
+  }
+
+  /** `t` if still valid, else the proxy's current generator and group for `typeUrl`. */
+  refresh(t: ProxyType | undefined, proxy: Proxy, typeUrl: string): ProxyType {
     const generator = t
       ? t.generator
       : this.generators.get(isProxyless(proxy) ? GRPC_PREFIX + typeUrl : typeUrl);
     const push = generator?.scopeUsesPush ? this.pushContext() : undefined;
     const revision = push ? push.endpoints.revision : -1;
-    if (!t || t.push !== push || t.revision !== revision) {
-      const scope = generator ? generator.scopeKey(proxy, push) : '';
-      t = { generator, scope, group: `${typeUrl}\n${scope}\n`, push, revision };
-      types.set(typeUrl, t);
-    }
-    return t;
+    if (t && t.push === push && t.revision === revision) return t;
+    const scope = generator ? generator.scopeKey(proxy, push) : '';
+    const group = `${typeUrl}\n${scope}\n`;
+    return {
+      generator,
+      scope,
+      push,
+      revision,
+      named: this.memoOf(group),
+      wildcard: this.memoOf(`${group}*`),
+    };
+  }
+
+  private memoOf(key: string): WeakMap<ReadonlySet<string>, ResponseEntry> {
+    let memo = this.responses.get(key);
+    if (!memo) this.responses.set(key, (memo = new WeakMap()));
+    return memo;
+  }
+
+  bind(proxy: Proxy, typeUrl: string): SourceBinding {
+    return new Binding(this, proxy, typeUrl);
   }
 
   /**
@@ -151,15 +180,18 @@ export class XdsResourceSource implements ResourceSource {
   }
 
   generate(proxy: Proxy, watched: WatchedResource, request: PushRequest): GenerateResult {
-    const { generator, scope, group: groupPrefix } = this.perProxy(proxy, watched.typeUrl);
+    return this.generateFor(this.perProxy(proxy, watched.typeUrl), proxy, watched, request);
+  }
+
+  /** `generate` with the proxy's generator and group already looked up. */
+  generateFor(pt: ProxyType, proxy: Proxy, watched: WatchedResource, request: PushRequest): GenerateResult {
+    const { generator, scope } = pt;
     const push = this.pushContext();
     this.observeVersion(push.version);
     const isEds = watched.typeUrl === ENDPOINT_TYPE;
     if (!generator) return { resources: [], pushVersion: this.pushVersionOf(push, isEds) };
     const names = internNames(watched.names);
-    const groupKey = watched.wildcard ? `${groupPrefix}*` : groupPrefix;
-    let group = this.responses.get(groupKey);
-    if (!group) this.responses.set(groupKey, (group = new WeakMap()));
+    const group = watched.wildcard ? pt.wildcard : pt.named;
     const revision = isEds ? push.endpoints.revision : -1;
     const entry = group.get(names);
     if (entry && entry.pushVersion === push.version && entry.revision === revision) {
@@ -321,5 +353,26 @@ export class XdsResourceSource implements ResourceSource {
     this.currentVersion = version;
     const keep = new Set([version, ...(this.previousVersion ? [this.previousVersion] : [])]);
     this.encoder.retain(keep);
+  }
+}
+
+/** The source bound to one proxy and type (`XdsResourceSource.bind`): one stream's view. */
+class Binding implements SourceBinding {
+  private pt: ProxyType | undefined;
+
+  constructor(
+    private readonly source: XdsResourceSource,
+    private readonly proxy: Proxy,
+    private readonly typeUrl: string,
+  ) {}
+
+  needsPush(request: PushRequest): boolean {
+    const pt = (this.pt = this.source.refresh(this.pt, this.proxy, this.typeUrl));
+    return pt.generator?.needsPush(request, this.proxy) ?? false;
+  }
+
+  generate(watched: WatchedResource, request: PushRequest): GenerateResult {
+    const pt = (this.pt = this.source.refresh(this.pt, this.proxy, this.typeUrl));
+    return this.source.generateFor(pt, this.proxy, watched, request);
   }
 }

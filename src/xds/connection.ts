@@ -20,17 +20,17 @@ import type {
   ConnectionDeps,
   ConnectionInfo,
   Pending,
-  ResponseEvent,
   Round,
   XdsMode,
 } from './connection-types.js';
 import { RoundEntries } from './round-entries.js';
+import { responseEvent } from './response-event.js';
 import { directWriter, type DirectWriter } from './grpc-tuning.js';
 import type { PreparedResponse } from './prepared-response.js';
 import { NO_NAMES } from './name-sets.js';
-import type { WatchedResource } from './source.js';
+import type { GenerateResult, WatchedResource } from './source.js';
 import { typeInfo, type TypeState } from './type-state.js';
-import { inPushOrder, shortTypeName } from './type-urls.js';
+import { inPushOrder } from './type-urls.js';
 
 let connectionSeq = 0;
 const NO_PENDING: ReadonlyMap<string, Pending> = new Map();
@@ -50,6 +50,8 @@ export abstract class XdsConnection<
   private outstanding = 0;
   /** `types` keys in push order (recomputed when a type is added). */
   private ordered: readonly string[] = [];
+  /** Their states, in the same order (a round reads them without a Map lookup per type). */
+  private orderedStates: readonly TypeState[] = [];
   /** Reused by every round of this stream (rounds never overlap). */
   private readonly round: Round = {
     push: false,
@@ -116,8 +118,18 @@ export abstract class XdsConnection<
 
   /** Starts tracking a type (first request of it). */
   protected addType(typeUrl: string, state: TypeState): void {
+    if (this.proxy && this.deps.source.bind) state.binding = this.deps.source.bind(this.proxy, typeUrl);
     this.types.set(typeUrl, state);
     this.ordered = inPushOrder(this.types.keys());
+    this.orderedStates = this.ordered.map((t) => this.types.get(t)!);
+  }
+
+  /** The source's resources of `state`'s type for this stream's proxy. */
+  protected generate(state: TypeState, push: PushRequest): GenerateResult {
+    const watched = this.watchedOf(state);
+    return state.binding
+      ? state.binding.generate(watched, push)
+      : this.deps.source.generate(this.proxy!, watched, push);
   }
 
   peer(): string {
@@ -251,14 +263,20 @@ export abstract class XdsConnection<
     round.sent.clear();
     if (round.deferred.length > 0) round.deferred.length = 0;
     round.changed.clear();
-    for (const typeUrl of this.ordered) {
+    const states = this.orderedStates;
+    for (let i = 0; i < states.length; i++) {
       if (this.closed) return;
-      const state = this.types.get(typeUrl)!;
+      const state = states[i]!;
+      const typeUrl = state.typeUrl;
       const p = pending.size > 0 ? pending.get(typeUrl) : undefined;
       let request: PushRequest | undefined;
       if (p || this.forcedByRound(typeUrl, round))
         request = push?.full ? push : fullPush('proxy', Date.now());
-      else if (push && this.deps.source.needsPush(proxy, typeUrl, push)) request = push;
+      else if (
+        push &&
+        (state.binding ? state.binding.needsPush(push) : this.deps.source.needsPush(proxy, typeUrl, push))
+      )
+        request = push;
       if (!request) continue;
       this.responseStart = Date.now();
       this.respond(state, p, request, round);
@@ -295,34 +313,13 @@ export abstract class XdsConnection<
 
   /**
    * Reports a response handed to gRPC (`push`: the config change it carries; absent: an answer
-   * to the client's request). Built field by field: this runs once per stream per push.
+   * to the client's request): to the server's `onResponse` hook, and to the debug log.
    */
   protected report(prepared: PreparedResponse, version: string, push: PushRequest | undefined): void {
-    const e: ResponseEvent = {
-      connectionId: this.id,
-      proxyId: this.proxy?.id ?? '',
-      mode: this.mode,
-      typeUrl: prepared.type_url,
-      nonce: prepared.nonce,
-      version,
-      resources: prepared.count,
-      removed: prepared.removedCount,
-      trigger: push ? 'push' : 'request',
-      pushStart: push?.start,
-      elapsedMs: Date.now() - this.responseStart,
-    };
-    if (this.log.isLevelEnabled('debug'))
-      this.log.debug(
-        {
-          type: shortTypeName(e.typeUrl),
-          nonce: e.nonce,
-          version,
-          resources: e.resources,
-          removed: e.removed,
-        },
-        push ? 'ADS push' : 'ADS response',
-      );
-    this.deps.onResponse?.(e);
+    const onResponse = this.deps.onResponse;
+    if (!onResponse && !this.log.isLevelEnabled('debug')) return;
+    const e = responseEvent(this, this.log, prepared, version, push, this.responseStart);
+    onResponse?.(e);
   }
 
   /** Tells the server's `onNack` hook that the proxy rejected a response of `typeUrl`. */

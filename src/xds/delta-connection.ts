@@ -148,7 +148,7 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
     const typeUrl = state.typeUrl;
     let content: TypeContent;
     try {
-      const generated = this.deps.source.generate(this.proxy!, this.watchedOf(state), push);
+      const generated = this.generate(state, push);
       content = contentOf(generated, typeUrl, state.subscription);
     } catch (err) {
       this.log.error({ type: shortTypeName(typeUrl), err: String(err) }, 'ADS generate failed');

@@ -130,7 +130,7 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
     const typeUrl = state.typeUrl;
     let generated;
     try {
-      generated = this.deps.source.generate(this.proxy!, this.watchedOf(state), push);
+      generated = this.generate(state, push);
     } catch (err) {
       this.log.error({ type: shortTypeName(typeUrl), err: String(err) }, 'ADS generate failed');
       return;

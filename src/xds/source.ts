@@ -49,4 +49,16 @@ export interface ResourceSource {
    * only slower.
    */
   generate(proxy: Proxy, watched: WatchedResource, request: PushRequest): GenerateResult;
+  /**
+   * Optional: `needsPush` and `generate` for one proxy and type, bound once per stream and type.
+   * A push asks every stream about every type it watches, so the per-call lookup of the proxy's
+   * generator and group is worth doing once (issue 3). Same answers as the unbound methods.
+   */
+  bind?(proxy: Proxy, typeUrl: string): SourceBinding;
+}
+
+/** {@link ResourceSource.needsPush} and {@link ResourceSource.generate} for one proxy and type. */
+export interface SourceBinding {
+  needsPush(request: PushRequest): boolean;
+  generate(watched: WatchedResource, request: PushRequest): GenerateResult;
 }

@@ -4,7 +4,7 @@
  */
 import type { TypeContent } from './content.js';
 import { HeldResources } from './held-resources.js';
-import type { WatchedResource } from './source.js';
+import type { SourceBinding, WatchedResource } from './source.js';
 import type { TypeInfo, XdsMode } from './connection-types.js';
 import { ENDPOINT_TYPE, ROUTE_TYPE, SECRET_TYPE, shortTypeName } from './type-urls.js';
 
@@ -30,6 +30,8 @@ export interface TypeState {
   subscription: Subscription;
   /** `subscription` as the source's WatchedResource (rebuilt when the subscription changes). */
   watched?: WatchedResource;
+  /** The source bound to this stream's proxy and this type, when the source binds. */
+  binding?: SourceBinding;
   /** SotW: the client has sent a non-empty `resource_names` at least once (ends legacy wildcard). */
   namesEverSent: boolean;
   /** Nonce and version of the last response sent for this type. */

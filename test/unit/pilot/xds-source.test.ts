@@ -157,6 +157,32 @@ describe('XdsResourceSource', () => {
     expect(after.resources.map((r) => r.name)).toEqual(before.resources.map((r) => r.name));
   });
 
+  it('answers through a binding as through the unbound methods, sharing the group memo', () => {
+    const { source, world, rebuild } = setup();
+    const bound = source.bind(b, ENDPOINT_TYPE);
+    const before = source.generate(a, eds([GREETER, OTHER]), request);
+    expect(bound.generate(eds([OTHER, GREETER]), request)).toBe(before);
+    world.endpoints.setServiceEndpoints(
+      { hostname: 'other.default.svc.cluster.local', namespace: 'default' },
+      [],
+    );
+    const incremental = { ...request, full: false, endpointsUpdated: ['other.default.svc.cluster.local'] };
+    expect(bound.needsPush(incremental)).toBe(source.needsPush(b, ENDPOINT_TYPE, incremental));
+    expect(source.bind(b, CLUSTER_TYPE).needsPush(incremental)).toBe(false);
+    const after = bound.generate(eds([GREETER, OTHER]), incremental);
+    expect(after).not.toBe(before);
+    expect(source.generate(a, eds([GREETER, OTHER]), incremental)).toBe(after);
+    // A new PushContext: the binding follows it (no stale group or result).
+    rebuild();
+    const rebuilt = bound.generate(eds([GREETER, OTHER]), request);
+    expect(rebuilt.pushVersion).not.toBe(after.pushVersion);
+    expect(source.generate(a, eds([GREETER, OTHER]), request)).toBe(rebuilt);
+    // An Envoy sidecar's CDS scope reads the PushContext (its inbound side): bound, it is read again.
+    const sidecar = source.bind(envoy, CLUSTER_TYPE);
+    const all = { typeUrl: CLUSTER_TYPE, wildcard: true, names: new Set<string>() };
+    expect(sidecar.generate(all, request)).toBe(source.generate(envoy, all, request));
+  });
+
   it('keeps an unchanged resource (bytes, version, identity) across push versions', () => {
     const { source, rebuild } = setup();
     const names = { typeUrl: CLUSTER_TYPE, wildcard: false, names: new Set([GREETER]) };

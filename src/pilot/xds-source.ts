@@ -103,6 +103,8 @@ export class XdsResourceSource implements ResourceSource {
   private transition: Transition | undefined;
   private currentVersion: string | undefined;
   private previousVersion: string | undefined;
+  /** `concerns` answers per request (every stream asks about the same one, or a merge of it). */
+  private readonly concerned = new WeakMap<PushRequest, Map<string, boolean>>();
   private responsesReused = 0;
   private responsesRefreshed = 0;
 
@@ -173,6 +175,20 @@ export class XdsResourceSource implements ResourceSource {
 
   supports(proxy: Proxy, typeUrl: string): boolean {
     return this.generatorFor(proxy, typeUrl) !== undefined;
+  }
+
+  concerns(typeUrl: string, request: PushRequest): boolean {
+    let byType = this.concerned.get(request);
+    if (!byType) this.concerned.set(request, (byType = new Map()));
+    let verdict = byType.get(typeUrl);
+    if (verdict === undefined) {
+      verdict = [typeUrl, GRPC_PREFIX + typeUrl].some((key) => {
+        const g = this.generators.get(key);
+        return g !== undefined && (!g.mayConcern || g.mayConcern(request));
+      });
+      byType.set(typeUrl, verdict);
+    }
+    return verdict;
   }
 
   needsPush(proxy: Proxy, typeUrl: string, request: PushRequest): boolean {

@@ -263,23 +263,24 @@ export abstract class XdsConnection<
     round.sent.clear();
     if (round.deferred.length > 0) round.deferred.length = 0;
     round.changed.clear();
-    const states = this.orderedStates;
-    for (let i = 0; i < states.length; i++) {
+    const source = this.deps.source;
+    const types = this.ordered;
+    for (let i = 0; i < types.length; i++) {
       if (this.closed) return;
-      const state = states[i]!;
-      const typeUrl = state.typeUrl;
+      const typeUrl = types[i]!;
       const p = pending.size > 0 ? pending.get(typeUrl) : undefined;
       let request: PushRequest | undefined;
       if (p || this.forcedByRound(typeUrl, round))
         request = push?.full ? push : fullPush('proxy', Date.now());
-      else if (
-        push &&
-        (state.binding ? state.binding.needsPush(push) : this.deps.source.needsPush(proxy, typeUrl, push))
-      )
-        request = push;
+      // A type the push concerns for no proxy is skipped before this stream's state is read.
+      else if (!push || (source.concerns && !source.concerns(typeUrl, push))) continue;
+      else {
+        const binding = this.orderedStates[i]!.binding;
+        if (binding ? binding.needsPush(push) : source.needsPush(proxy, typeUrl, push)) request = push;
+      }
       if (!request) continue;
       this.responseStart = Date.now();
-      this.respond(state, p, request, round);
+      this.respond(this.orderedStates[i]!, p, request, round);
     }
     for (const work of round.deferred) {
       if (this.closed) return;

@@ -38,6 +38,12 @@ export interface ResourceSource {
   /** Whether `request` may change what `proxy` sees for `typeUrl` (the generator's filter). */
   needsPush(proxy: Proxy, typeUrl: string, request: PushRequest): boolean;
   /**
+   * Optional: false when `request` changes `typeUrl` for no proxy at all. Every stream asks it
+   * with the same request first, so a push skips the types it cannot concern without a
+   * per-stream lookup (issue 3). Absent or true: `needsPush` decides per proxy.
+   */
+  concerns?(typeUrl: string, request: PushRequest): boolean;
+  /**
    * The current resources of `typeUrl` for `proxy`, restricted to what it watches. Always the
    * complete current set for the subscription: in delta, a watched name missing from it is sent as
    * a removal, and in SotW LDS/CDS, a missing name means deleted.

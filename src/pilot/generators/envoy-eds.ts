@@ -25,6 +25,12 @@ function isEds(ref: EnvoyClusterRef): boolean {
   return ref.service.resolution === 'STATIC' && ref.policy?.loadBalancer?.simple !== 'PASSTHROUGH';
 }
 
+/** Proxy-independent: the same answer for every proxy (so also `mayConcern`). */
+function needsPush(request: PushRequest): boolean {
+  if (!request.full) return request.endpointsUpdated.length > 0;
+  return fullPushConcerns(request, IGNORED_KINDS);
+}
+
 export const envoyEndpointGenerator: Generator = {
   typeUrl: ENDPOINT_TYPE,
 
@@ -51,10 +57,8 @@ export const envoyEndpointGenerator: Generator = {
     return out;
   },
 
-  needsPush(request: PushRequest): boolean {
-    if (!request.full) return request.endpointsUpdated.length > 0;
-    return fullPushConcerns(request, IGNORED_KINDS);
-  },
+  needsPush,
+  mayConcern: needsPush,
 
   /** Scope (which clusters exist) plus the proxy's locality (priorities). */
   scopeKey(proxy: Proxy): string {

@@ -14,6 +14,11 @@ import { fullPushConcerns, NO_IGNORED_KINDS, requestedNames } from './grpc-commo
 import { buildSidecarRouteConfig, sidecarRouteNames } from './sidecar-routes.js';
 import type { GenerateContext, Generator, Resource } from './types.js';
 
+/** Proxy-independent: the same answer for every proxy (so also `mayConcern`). */
+function needsPush(request: PushRequest): boolean {
+  return fullPushConcerns(request, NO_IGNORED_KINDS);
+}
+
 export const envoyRouteGenerator: Generator = {
   typeUrl: ROUTE_TYPE,
 
@@ -32,9 +37,8 @@ export const envoyRouteGenerator: Generator = {
     return out;
   },
 
-  needsPush(request: PushRequest): boolean {
-    return fullPushConcerns(request, NO_IGNORED_KINDS);
-  },
+  needsPush,
+  mayConcern: needsPush,
 
   /** Routes depend on namespace (domains, visibility), Sidecar scope and labels (sourceLabels). */
   scopeKey(proxy: Proxy): string {

@@ -18,6 +18,11 @@ import type { GenerateContext, Generator, Resource } from './types.js';
 /** Clusters depend on services and DestinationRules only. */
 const IGNORED_KINDS: ReadonlySet<string> = new Set(['VirtualService', 'Gateway']);
 
+/** Proxy-independent: the same answer for every proxy (so also `mayConcern`). */
+function needsPush(request: PushRequest): boolean {
+  return fullPushConcerns(request, IGNORED_KINDS);
+}
+
 export const grpcClusterGenerator: Generator = {
   typeUrl: CLUSTER_TYPE,
 
@@ -33,9 +38,8 @@ export const grpcClusterGenerator: Generator = {
     return out;
   },
 
-  needsPush(request: PushRequest): boolean {
-    return fullPushConcerns(request, IGNORED_KINDS);
-  },
+  needsPush,
+  mayConcern: needsPush,
 
   /** exportTo visibility and DestinationRule precedence depend on the client's namespace. */
   scopeKey(proxy: Proxy): string {

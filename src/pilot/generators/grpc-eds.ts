@@ -15,6 +15,12 @@ import type { GenerateContext, Generator, Resource } from './types.js';
 
 const IGNORED_KINDS: ReadonlySet<string> = new Set(['VirtualService', 'Gateway']);
 
+/** Proxy-independent: the same answer for every proxy (so also `mayConcern`). */
+function needsPush(request: PushRequest): boolean {
+  if (!request.full) return request.endpointsUpdated.length > 0;
+  return fullPushConcerns(request, IGNORED_KINDS);
+}
+
 export const grpcEndpointGenerator: Generator = {
   typeUrl: ENDPOINT_TYPE,
 
@@ -30,10 +36,8 @@ export const grpcEndpointGenerator: Generator = {
     return out;
   },
 
-  needsPush(request: PushRequest): boolean {
-    if (!request.full) return request.endpointsUpdated.length > 0;
-    return fullPushConcerns(request, IGNORED_KINDS);
-  },
+  needsPush,
+  mayConcern: needsPush,
 
   scopeKey(proxy: Proxy): string {
     return proxy.namespace;

@@ -16,6 +16,11 @@ import type { GenerateContext, Generator, Resource } from './types.js';
 /** Listeners name services only: routing and policy kinds never change them. */
 const IGNORED_KINDS: ReadonlySet<string> = new Set(['VirtualService', 'DestinationRule', 'Gateway']);
 
+/** Proxy-independent: the same answer for every proxy (so also `mayConcern`). */
+function needsPush(request: PushRequest): boolean {
+  return fullPushConcerns(request, IGNORED_KINDS);
+}
+
 export const grpcListenerGenerator: Generator = {
   typeUrl: LISTENER_TYPE,
 
@@ -37,9 +42,8 @@ export const grpcListenerGenerator: Generator = {
     return out;
   },
 
-  needsPush(request: PushRequest): boolean {
-    return fullPushConcerns(request, IGNORED_KINDS);
-  },
+  needsPush,
+  mayConcern: needsPush,
 
   /** Short-name expansion depends on the client's namespace and DNS domain. */
   scopeKey(proxy: Proxy): string {

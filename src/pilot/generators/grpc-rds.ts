@@ -110,6 +110,11 @@ function virtualServiceChanges(
   };
 }
 
+/** Proxy-independent: the same answer for every proxy (so also `mayConcern`). */
+function needsPush(request: PushRequest): boolean {
+  return fullPushConcerns(request, IGNORED_KINDS);
+}
+
 export const grpcRouteGenerator: Generator = {
   typeUrl: ROUTE_TYPE,
 
@@ -127,9 +132,8 @@ export const grpcRouteGenerator: Generator = {
     return out;
   },
 
-  needsPush(request: PushRequest): boolean {
-    return fullPushConcerns(request, IGNORED_KINDS);
-  },
+  needsPush,
+  mayConcern: needsPush,
 
   changedResources: virtualServiceChanges,
 

@@ -33,6 +33,11 @@ export interface Generator {
   /** Does this change concern this proxy for this type? */
   needsPush(request: PushRequest, proxy: Proxy): boolean;
   /**
+   * Optional: false when `request` concerns no proxy at all (`needsPush` false for every one),
+   * so a push skips this type without asking each of thousands of streams. Absent: it may.
+   */
+  mayConcern?(request: PushRequest): boolean;
+  /**
    * Optional dependency filter: of the resources generated from `previous`, the names the full
    * push `request` (which turned `previous` into `push`) may change, for every proxy; undefined
    * when any may. The others are reused as they were, so one VirtualService change regenerates

@@ -183,6 +183,22 @@ describe('XdsResourceSource', () => {
     expect(sidecar.generate(all, request)).toBe(source.generate(envoy, all, request));
   });
 
+  it('says which types a push concerns for no proxy at all, erring on "may"', () => {
+    const { source } = setup();
+    const incremental = { ...request, full: false, endpointsUpdated: ['greeter.default.svc.cluster.local'] };
+    expect(source.concerns(ENDPOINT_TYPE, incremental)).toBe(true);
+    // Routes: neither the Envoy nor the proxyless generator cares about endpoints.
+    expect(source.concerns(ROUTE_TYPE, incremental)).toBe(false);
+    expect(source.needsPush(a, ROUTE_TYPE, incremental)).toBe(false);
+    // Clusters and listeners: an Envoy sidecar's inbound side may follow its own workload's endpoints.
+    expect(source.concerns(CLUSTER_TYPE, incremental)).toBe(true);
+    expect(source.concerns(LISTENER_TYPE, incremental)).toBe(true);
+    expect(source.concerns(SECRET_TYPE, incremental)).toBe(false);
+    const full = fullPush('config', 0);
+    for (const t of [CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE])
+      expect(source.concerns(t, full)).toBe(true);
+  });
+
   it('keeps an unchanged resource (bytes, version, identity) across push versions', () => {
     const { source, rebuild } = setup();
     const names = { typeUrl: CLUSTER_TYPE, wildcard: false, names: new Set([GREETER]) };

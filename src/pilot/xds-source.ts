@@ -375,12 +375,15 @@ export class XdsResourceSource implements ResourceSource {
 /** The source bound to one proxy and type (`XdsResourceSource.bind`): one stream's view. */
 class Binding implements SourceBinding {
   private pt: ProxyType | undefined;
+  readonly stableGroup: boolean;
 
   constructor(
     private readonly source: XdsResourceSource,
     private readonly proxy: Proxy,
     private readonly typeUrl: string,
-  ) {}
+  ) {
+    this.stableGroup = source.generatorFor(proxy, typeUrl)?.scopeUsesPush !== true;
+  }
 
   needsPush(request: PushRequest): boolean {
     const pt = (this.pt = this.source.refresh(this.pt, this.proxy, this.typeUrl));

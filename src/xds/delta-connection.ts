@@ -14,6 +14,7 @@ import { XdsConnection } from './connection.js';
 import type { Pending, Round } from './connection-types.js';
 import { contentOf, diffContent, type ContentDiff, type TypeContent } from './content.js';
 import { HeldResources } from './held-resources.js';
+import { PushOutcomes } from './push-outcomes.js';
 import { DeltaPrepared, PreparedCache } from './prepared-response.js';
 import type { EncodedResource } from './source.js';
 import { shouldRespondDelta } from './should-respond.js';
@@ -30,6 +31,8 @@ const REMOVED_LAST: ReadonlySet<string> = new Set([CLUSTER_TYPE, ENDPOINT_TYPE])
 const fullResponses = new PreparedCache<TypeContent, DeltaPrepared>();
 /** A group's diff, to clients that held the group's previous content (shared per diff). */
 const diffResponses = new PreparedCache<ContentDiff, DeltaPrepared>();
+/** The current push's outcome per held content, for the streams in step with a group. */
+const outcomes = new PushOutcomes();
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 
@@ -146,6 +149,19 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
 
   protected respond(state: TypeState, pending: Pending | undefined, push: PushRequest, round: Round): void {
     const typeUrl = state.typeUrl;
+    // In step with a group whose outcome of this push is known: apply it (push-outcomes.ts).
+    const held = state.held.content;
+    const shareable = !pending && held !== undefined && state.binding?.stableGroup === true;
+    if (shareable) {
+      const o = outcomes.find(push, held, state.subscription);
+      if (o && (!o.prepared || o.prepared.seq > state.sentSeq)) {
+        state.held.setContent(o.content);
+        if (!o.prepared) return;
+        round.sent.set(typeUrl, true);
+        this.deliver(state, o.content, o.prepared, push);
+        return;
+      }
+    }
     let content: TypeContent;
     try {
       const generated = this.generate(state, push);
@@ -157,7 +173,10 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
     // The first answer of a type is sent even when empty: the client learns there is nothing.
     const initial = pending !== undefined && state.sentNonce === undefined;
     const plan = this.plan(state, content, pending);
-    if (!plan) return;
+    if (!plan) {
+      if (shareable) outcomes.record(push, held, state.subscription, content);
+      return;
+    }
     if (plan.resources.length === 0 && plan.removed.length === 0 && !initial) return;
     if (!pending && round.push && REMOVED_LAST.has(typeUrl) && plan.removed.length > 0) {
       const later = plan.removed;
@@ -177,7 +196,9 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
       return;
     }
     round.sent.set(typeUrl, true);
-    this.send(state, content, plan, pending, push);
+    const prepared = this.send(state, content, plan, pending, push);
+    if (shareable && plan.shared === 'diff' && prepared)
+      outcomes.record(push, held, state.subscription, content, prepared);
   }
 
   /** The plan's response: the group's cached one when shared, else this stream's own. */
@@ -199,20 +220,17 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
     return new DeltaPrepared(typeUrl, content.pushVersion, plan.resources, plan.removed);
   }
 
+  /** Sends the plan's response, if it carries anything; returns it. */
   private send(
     state: TypeState,
     content: TypeContent,
     plan: Plan,
     pending: Pending | undefined,
     push: PushRequest,
-  ): void {
+  ): DeltaPrepared | undefined {
     const { resources, removed } = plan;
-    if (resources.length === 0 && removed.length === 0 && state.sentNonce !== undefined) return;
+    if (resources.length === 0 && removed.length === 0 && state.sentNonce !== undefined) return undefined;
     const prepared = this.prepare(state, content, plan);
-    state.sentNonce = prepared.nonce;
-    state.sentSeq = prepared.seq;
-    state.sentVersion = content.pushVersion;
-    state.sentAt = Date.now();
     const held = state.held;
     if (plan.complete) held.setContent(content);
     else {
@@ -220,8 +238,23 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
       for (const name of removed) held.delete(name);
       held.settle(content);
     }
+    this.deliver(state, content, prepared, pending ? undefined : push);
+    return prepared;
+  }
+
+  /** Writes `prepared` and records it as the type's last response. */
+  private deliver(
+    state: TypeState,
+    content: TypeContent,
+    prepared: DeltaPrepared,
+    push: PushRequest | undefined,
+  ): void {
+    state.sentNonce = prepared.nonce;
+    state.sentSeq = prepared.seq;
+    state.sentVersion = content.pushVersion;
+    state.sentAt = Date.now();
     if (!this.write(prepared)) return;
-    this.report(prepared, content.pushVersion, pending ? undefined : push);
+    this.report(prepared, content.pushVersion, push);
   }
 }
 

@@ -65,6 +65,11 @@ export interface ResourceSource {
 
 /** {@link ResourceSource.needsPush} and {@link ResourceSource.generate} for one proxy and type. */
 export interface SourceBinding {
+  /**
+   * True when the proxy's group for this type never changes (its scope reads nothing but the
+   * proxy): two of its streams that hold the same content then get the same answers.
+   */
+  readonly stableGroup: boolean;
   needsPush(request: PushRequest): boolean;
   generate(watched: WatchedResource, request: PushRequest): GenerateResult;
 }

@@ -186,5 +186,23 @@ describe('ADS sharing across streams', () => {
     // One client unsubscribes: it holds its own state now and no longer gets OTHER.
     a.s.send({ type_url: ENDPOINT_TYPE, response_nonce: ra.nonce, resource_names_unsubscribe: [OTHER] });
     await a.s.expectNone(100);
+    b.s.send({ type_url: ENDPOINT_TYPE, response_nonce: rb.nonce });
+    // The next push: the group's outcome is not applied to the client that left it.
+    moveGreeter('10.0.0.4');
+    server.push(endpointChange('greeter.default.svc.cluster.local'));
+    const [na, nb] = [await a.s.next(), await b.s.next()];
+    expect(na.resources.map((x: Msg) => x.name)).toEqual([GREETER]);
+    expect(nb.resources.map((x: Msg) => x.name)).toEqual([GREETER]);
+    expect(na.nonce).not.toBe(nb.nonce);
+    // Removing OTHER's endpoints: only the client still subscribed to it hears of it.
+    a.s.send({ type_url: ENDPOINT_TYPE, response_nonce: na.nonce });
+    b.s.send({ type_url: ENDPOINT_TYPE, response_nonce: nb.nonce });
+    world.endpoints.setServiceEndpoints(
+      { hostname: 'other.default.svc.cluster.local', namespace: 'default' },
+      [],
+    );
+    server.push(endpointChange('other.default.svc.cluster.local'));
+    expect((await b.s.next()).resources.map((x: Msg) => x.name)).toEqual([OTHER]);
+    await a.s.expectNone(100);
   });
 });

@@ -29,6 +29,7 @@ import type {
 import { ENDPOINT_TYPE } from '../xds/type-urls.js';
 import { parseClusterName } from './networking/naming.js';
 import { ResourceEncoder } from './resource-encoder.js';
+import { BoundGenerator } from './source-binding.js';
 import { GRPC_PREFIX, type Generator, type GeneratorMap, type ResourceFilter } from './generators/types.js';
 
 export interface XdsResourceSourceOptions {
@@ -48,7 +49,7 @@ export interface XdsResourceSourceStats {
   readonly entries: number;
 }
 
-interface ProxyType {
+export interface ProxyType {
   readonly generator: Generator | undefined;
   readonly scope: string;
   /** The PushContext and endpoint revision the scope was read at (`scopeUsesPush` only). */
@@ -105,6 +106,7 @@ export class XdsResourceSource implements ResourceSource {
   private previousVersion: string | undefined;
   /** `concerns` answers per request (every stream asks about the same one, or a merge of it). */
   private readonly concerned = new WeakMap<PushRequest, Map<string, boolean>>();
+  private lastConcerned: { readonly request: PushRequest; readonly byType: Map<string, boolean> } | undefined;
   private responsesReused = 0;
   private responsesRefreshed = 0;
 
@@ -160,7 +162,7 @@ export class XdsResourceSource implements ResourceSource {
   }
 
   bind(proxy: Proxy, typeUrl: string): SourceBinding {
-    return new Binding(this, proxy, typeUrl);
+    return new BoundGenerator(this, proxy, typeUrl);
   }
 
   /**
@@ -178,8 +180,12 @@ export class XdsResourceSource implements ResourceSource {
   }
 
   concerns(typeUrl: string, request: PushRequest): boolean {
-    let byType = this.concerned.get(request);
-    if (!byType) this.concerned.set(request, (byType = new Map()));
+    let byType = this.lastConcerned?.request === request ? this.lastConcerned.byType : undefined;
+    if (!byType) {
+      byType = this.concerned.get(request);
+      if (!byType) this.concerned.set(request, (byType = new Map()));
+      this.lastConcerned = { request, byType };
+    }
     let verdict = byType.get(typeUrl);
     if (verdict === undefined) {
       verdict = [typeUrl, GRPC_PREFIX + typeUrl].some((key) => {
@@ -369,29 +375,5 @@ export class XdsResourceSource implements ResourceSource {
     this.currentVersion = version;
     const keep = new Set([version, ...(this.previousVersion ? [this.previousVersion] : [])]);
     this.encoder.retain(keep);
-  }
-}
-
-/** The source bound to one proxy and type (`XdsResourceSource.bind`): one stream's view. */
-class Binding implements SourceBinding {
-  private pt: ProxyType | undefined;
-  readonly stableGroup: boolean;
-
-  constructor(
-    private readonly source: XdsResourceSource,
-    private readonly proxy: Proxy,
-    private readonly typeUrl: string,
-  ) {
-    this.stableGroup = source.generatorFor(proxy, typeUrl)?.scopeUsesPush !== true;
-  }
-
-  needsPush(request: PushRequest): boolean {
-    const pt = (this.pt = this.source.refresh(this.pt, this.proxy, this.typeUrl));
-    return pt.generator?.needsPush(request, this.proxy) ?? false;
-  }
-
-  generate(watched: WatchedResource, request: PushRequest): GenerateResult {
-    const pt = (this.pt = this.source.refresh(this.pt, this.proxy, this.typeUrl));
-    return this.source.generateFor(pt, this.proxy, watched, request);
   }
 }

@@ -184,8 +184,9 @@ function decodeList(buf: Buffer, occ: Occurrences): NameList {
 }
 
 interface Scan {
-  readonly strings: Map<number, string>;
-  readonly lists: Map<number, Occurrences>;
+  /** By field number (small: one-byte tags), sparse. Arrays, not Maps: one of these per request. */
+  readonly strings: (string | undefined)[];
+  readonly lists: (Occurrences | undefined)[];
   /** Whole fields left to proto-loader. */
   readonly rest: Buffer[];
 }
@@ -195,8 +196,8 @@ interface Scan {
  * `listFields` as runs to hash, the rest kept raw for proto-loader.
  */
 function scan(buf: Buffer, stringFields: ReadonlySet<number>, listFields: ReadonlySet<number>): Scan {
-  const strings = new Map<number, string>();
-  const lists = new Map<number, Occurrences>();
+  const strings: (string | undefined)[] = [];
+  const lists: (Occurrences | undefined)[] = [];
   const rest: Buffer[] = [];
   const length = buf.length;
   let pos = 0;
@@ -219,8 +220,7 @@ function scan(buf: Buffer, stringFields: ReadonlySet<number>, listFields: Readon
       if (field === occField || listFields.has(field)) {
         if (field !== occField) {
           occField = field;
-          occ = lists.get(field);
-          if (!occ) lists.set(field, (occ = { runs: [], count: 0 }));
+          occ = lists[field] ??= { runs: [], count: 0 };
         }
         const runs = occ!.runs;
         if (runs.length > 0 && runs[runs.length - 1] === start) runs[runs.length - 1] = pos;
@@ -229,7 +229,7 @@ function scan(buf: Buffer, stringFields: ReadonlySet<number>, listFields: Readon
         continue;
       }
       if (stringFields.has(field)) {
-        strings.set(field, buf.toString('utf8', from, pos));
+        strings[field] = knownString(buf, from, pos);
         continue;
       }
     } else if (wireType === WT_VARINT) [, pos] = varintAt(buf, pos);
@@ -240,6 +240,24 @@ function scan(buf: Buffer, stringFields: ReadonlySet<number>, listFields: Readon
     rest.push(buf.subarray(start, pos));
   }
   return { strings, lists, rest };
+}
+
+/**
+ * Short strings that recur on every request of a stream (type URLs) are returned as the same
+ * string object each time, matched on their bytes: no new string per ACK, and the Map lookups
+ * keyed by type URL compare pointers. Nonces and versions differ per response and are decoded.
+ */
+const KNOWN_MAX = 64;
+const knownStrings: { readonly bytes: Buffer; readonly text: string }[] = [];
+
+function knownString(buf: Buffer, from: number, to: number): string {
+  const len = to - from;
+  for (const k of knownStrings)
+    if (k.bytes.length === len && buf.compare(k.bytes, 0, len, from, to) === 0) return k.text;
+  const text = buf.toString('utf8', from, to);
+  if (knownStrings.length < KNOWN_MAX && text.startsWith('type.googleapis.com/'))
+    knownStrings.push({ bytes: Buffer.from(text), text });
+  return text;
 }
 
 /** The fields proto-loader decodes (node, error_detail...), as the object it would have made. */
@@ -260,12 +278,12 @@ export function sotwRequestDeserializer(fallback: Deserialize): (buf: Buffer) =>
     } catch {
       return fallback(buf) as DiscoveryRequest;
     }
-    const occ = s.lists.get(3);
+    const occ = s.lists[3];
     const names = occ ? new RegionNames(buf, occ) : NO_SOURCE;
     const req: DiscoveryRequest = { ...restOf(s, fallback), resource_names_source: names };
-    const version = s.strings.get(1);
-    const typeUrl = s.strings.get(4);
-    const nonce = s.strings.get(5);
+    const version = s.strings[1];
+    const typeUrl = s.strings[4];
+    const nonce = s.strings[5];
     if (version !== undefined) req.version_info = version;
     if (typeUrl !== undefined) req.type_url = typeUrl;
     if (nonce !== undefined) req.response_nonce = nonce;
@@ -288,15 +306,15 @@ export function deltaRequestDeserializer(fallback: Deserialize): (buf: Buffer) =
     } catch {
       return fallback(buf) as DeltaDiscoveryRequest;
     }
-    const subscribe = listOf(buf, s.lists.get(3));
-    const unsubscribe = listOf(buf, s.lists.get(4));
+    const subscribe = listOf(buf, s.lists[3]);
+    const unsubscribe = listOf(buf, s.lists[4]);
     const req: DeltaDiscoveryRequest = {
       ...restOf(s, fallback),
       subscribe_list: subscribe,
       unsubscribe_list: unsubscribe,
     };
-    const typeUrl = s.strings.get(2);
-    const nonce = s.strings.get(6);
+    const typeUrl = s.strings[2];
+    const nonce = s.strings[6];
     if (typeUrl !== undefined) req.type_url = typeUrl;
     if (nonce !== undefined) req.response_nonce = nonce;
     withNames(req, 'resource_names_subscribe', { count: subscribe.count, resolve: () => subscribe });

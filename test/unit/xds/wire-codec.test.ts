@@ -116,6 +116,20 @@ describe('request decoder', () => {
     expect(list).toMatchObject({ wildcard: false, count: 50 });
   });
 
+  it('decodes recurring type URLs and other strings of their length alike, byte for byte', () => {
+    const sameLength = 'x'.repeat(ENDPOINT_TYPE.length);
+    for (let i = 0; i < 3; i++) {
+      expect(sotw({ type_url: ENDPOINT_TYPE, response_nonce: sameLength, version_info: 'v' })).toMatchObject({
+        type_url: ENDPOINT_TYPE,
+        response_nonce: sameLength,
+      });
+      expect(delta({ type_url: `${ENDPOINT_TYPE}x`, response_nonce: ENDPOINT_TYPE })).toMatchObject({
+        type_url: `${ENDPOINT_TYPE}x`,
+        response_nonce: ENDPOINT_TYPE,
+      });
+    }
+  });
+
   it('SotW: an ACK repeating the list resolves to the same Set, by bytes or by hash', () => {
     const first = sotw({ resource_names: names, type_url: ENDPOINT_TYPE }).resource_names_source!.resolve();
     const ack = sotw({ resource_names: names, type_url: ENDPOINT_TYPE, response_nonce: 'n' });

@@ -32,7 +32,7 @@ const fullResponses = new PreparedCache<TypeContent, DeltaPrepared>();
 /** A group's diff, to clients that held the group's previous content (shared per diff). */
 const diffResponses = new PreparedCache<ContentDiff, DeltaPrepared>();
 /** The current push's outcome per held content, for the streams in step with a group. */
-const outcomes = new PushOutcomes();
+const outcomes = new PushOutcomes<DeltaPrepared>();
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 
@@ -198,7 +198,7 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
     round.sent.set(typeUrl, true);
     const prepared = this.send(state, content, plan, pending, push);
     if (shareable && plan.shared === 'diff' && prepared)
-      outcomes.record(push, held, state.subscription, content, prepared);
+      outcomes.record(push, held, state.subscription, content, { prepared });
   }
 
   /** The plan's response: the group's cached one when shared, else this stream's own. */

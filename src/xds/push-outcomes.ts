@@ -1,6 +1,6 @@
 /**
- * What one push does to the delta streams of a group that are in step with it, decided once per
- * push and shared. A push visits thousands of streams; those of one group hold the same content
+ * What one push does to the streams of a group that are in step with it (delta: the content they
+ * hold; SotW: the content they were sent), decided once per push and shared. A push visits thousands of streams; those of one group hold the same content
  * (held-resources.ts), watch the same interned names and get the same generated result, so the
  * first stream's decision (nothing to send, or the group's prepared diff) holds for all of them.
  * Reusing it saves each stream the generation lookup, its content, diff and prepared-response
@@ -15,27 +15,44 @@
  */
 import type { PushRequest } from '../model/push-request.js';
 import type { TypeContent } from './content.js';
-import type { DeltaPrepared } from './prepared-response.js';
+import type { PreparedResponse } from './prepared-response.js';
 import type { Subscription } from './type-state.js';
 
-export interface PushOutcome {
+export interface PushOutcome<P extends PreparedResponse> {
   /** What the stream holds once the push is applied. */
   readonly content: TypeContent;
   /** The response to write; absent: nothing to send. */
-  readonly prepared?: DeltaPrepared;
+  readonly prepared?: P;
+  /** SotW full-state types: the names the push changed (`Round.changed`). */
+  readonly changed?: ReadonlySet<string> | 'all';
   readonly names: ReadonlySet<string>;
   readonly wildcard: boolean;
+  /** SotW: the version last sent, part of the key (a stream's may lag its content's). */
+  readonly sentVersion?: string;
 }
 
-export class PushOutcomes {
+/** What a stream applies beside the content: the response to write, the changed names. */
+export interface OutcomeParts<P extends PreparedResponse> {
+  readonly prepared?: P;
+  readonly changed?: ReadonlySet<string> | 'all';
+}
+
+export class PushOutcomes<P extends PreparedResponse> {
   private push: PushRequest | undefined;
-  private readonly byHeld = new Map<TypeContent, PushOutcome>();
+  private readonly byHeld = new Map<TypeContent, PushOutcome<P>>();
 
   /** The outcome of `push` for a stream holding `held` with `sub`, if one was recorded. */
-  find(push: PushRequest, held: TypeContent, sub: Subscription): PushOutcome | undefined {
+  find(
+    push: PushRequest,
+    held: TypeContent,
+    sub: Subscription,
+    sentVersion?: string,
+  ): PushOutcome<P> | undefined {
     if (push !== this.push) return undefined;
     const o = this.byHeld.get(held);
-    return o && o.names === sub.names && o.wildcard === sub.wildcard ? o : undefined;
+    return o && o.names === sub.names && o.wildcard === sub.wildcard && o.sentVersion === sentVersion
+      ? o
+      : undefined;
   }
 
   /** Records the outcome of `push` for streams holding `held` (forgets older pushes). */
@@ -44,17 +61,13 @@ export class PushOutcomes {
     held: TypeContent,
     sub: Subscription,
     content: TypeContent,
-    prepared?: DeltaPrepared,
+    parts: OutcomeParts<P> = {},
+    sentVersion?: string,
   ): void {
     if (push !== this.push) {
       this.push = push;
       this.byHeld.clear();
     }
-    this.byHeld.set(held, {
-      content,
-      names: sub.names,
-      wildcard: sub.wildcard,
-      ...(prepared ? { prepared } : {}),
-    });
+    this.byHeld.set(held, { ...parts, content, names: sub.names, wildcard: sub.wildcard, sentVersion });
   }
 }

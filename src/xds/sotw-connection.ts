@@ -13,6 +13,7 @@ import type { Pending, Round } from './connection-types.js';
 import { contentOf, diffContent, type ContentDiff, type TypeContent } from './content.js';
 import type { EncodedResource } from './source.js';
 import { PreparedCache, SotwPrepared } from './prepared-response.js';
+import { PushOutcomes } from './push-outcomes.js';
 import { shouldRespondSotw } from './should-respond.js';
 import { isFullStateType, newTypeState, type TypeState } from './type-state.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, shortTypeName } from './type-urls.js';
@@ -30,6 +31,8 @@ const WARMED_BY: ReadonlyMap<string, string> = new Map([
 const fullResponses = new PreparedCache<TypeContent, SotwPrepared>();
 /** Changed-only responses (EDS, RDS), shared by the streams that held the same content. */
 const changedResponses = new PreparedCache<ContentDiff, SotwPrepared>();
+/** The current push's outcome per content sent, for the streams in step with a group. */
+const outcomes = new PushOutcomes<SotwPrepared>();
 
 /** Names new or changed in a diff (memoized per diff, so shared by the streams of a group). */
 const changedNameSets = new WeakMap<ContentDiff, ReadonlySet<string>>();
@@ -128,6 +131,23 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
 
   protected respond(state: TypeState, pending: Pending | undefined, push: PushRequest, round: Round): void {
     const typeUrl = state.typeUrl;
+    // In step with a group whose outcome of this push is known: apply it (push-outcomes.ts).
+    const sent = state.sentContent;
+    const shareable =
+      !pending &&
+      sent !== undefined &&
+      state.nack === undefined &&
+      state.binding?.stableGroup === true &&
+      !this.forcedByRound(typeUrl, round);
+    if (shareable) {
+      const o = outcomes.find(push, sent, state.subscription, state.sentVersion);
+      if (o && (!o.prepared || o.prepared.seq > state.sentSeq)) {
+        if (o.changed !== undefined) round.changed.set(typeUrl, o.changed);
+        if (o.prepared) this.deliver(state, o.content, o.prepared, push, round);
+        else state.sentContent = o.content;
+        return;
+      }
+    }
     let generated;
     try {
       generated = this.generate(state, push);
@@ -136,16 +156,25 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
       return;
     }
     const content = contentOf(generated, typeUrl, state.subscription);
-    if (isFullStateType(typeUrl))
-      round.changed.set(
-        typeUrl,
+    let changed: ReadonlySet<string> | 'all' | undefined;
+    if (isFullStateType(typeUrl)) {
+      changed =
         state.sentContent && state.nack === undefined
           ? changedNames(diffContent(state.sentContent, content))
-          : 'all',
-      );
+          : 'all';
+      round.changed.set(typeUrl, changed);
+    }
+    const sentVersion = state.sentVersion;
+    const remember = (next: TypeContent, prepared?: SotwPrepared): void => {
+      if (shareable)
+        outcomes.record(push, sent, state.subscription, next, { prepared, changed }, sentVersion);
+    };
     const warming = this.forcedByRound(typeUrl, round);
     const forced = pending !== undefined || warming;
-    if (!forced && (content === state.sentContent || content.version === state.sentVersion)) return;
+    if (!forced && (content === state.sentContent || content.version === state.sentVersion)) {
+      remember(state.sentContent ?? content);
+      return;
+    }
     let prepared: SotwPrepared | undefined;
     const previous = state.sentContent;
     // EDS and RDS need not be sent whole (xDS protocol, "Grouping resources into responses":
@@ -163,6 +192,7 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
         // Only removals (and nothing to warm): the client keeps what it has until CDS/LDS stop
         // referencing it.
         state.sentContent = content;
+        remember(content);
         return;
       }
       prepared = warm
@@ -183,13 +213,25 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
       state.sentSeq,
       () => new SotwPrepared(typeUrl, content.version, content.resources),
     );
+    remember(content, prepared);
+    this.deliver(state, content, prepared, pending ? undefined : push, round);
+  }
+
+  /** Writes `prepared` and records it as the type's last response. */
+  private deliver(
+    state: TypeState,
+    content: TypeContent,
+    prepared: SotwPrepared,
+    push: PushRequest | undefined,
+    round: Round,
+  ): void {
     state.sentNonce = prepared.nonce;
     state.sentSeq = prepared.seq;
     state.sentVersion = content.version;
     state.sentContent = content;
     state.sentAt = Date.now();
-    round.sent.set(typeUrl, true);
+    round.sent.set(state.typeUrl, true);
     if (!this.write(prepared)) return;
-    this.report(prepared, content.version, pending ? undefined : push);
+    this.report(prepared, content.version, push);
   }
 }

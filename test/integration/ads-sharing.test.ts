@@ -153,6 +153,22 @@ describe('ADS sharing across streams', () => {
     );
     await a.expectNone(150);
     await b.expectNone(50);
+    // A client that NACKed its last EDS response is out of step: the next push's shared outcome
+    // is not applied to it; it gets the whole subscribed set again, the others only the change.
+    b.send({
+      type_url: ENDPOINT_TYPE,
+      resource_names: [GREETER, OTHER],
+      version_info: 'rejected',
+      response_nonce: rb.nonce,
+      error_detail: { code: 3, message: 'rejected by the test' },
+    });
+    await b.expectNone(100);
+    moveGreeter('10.0.0.5');
+    server.push(endpointChange('greeter.default.svc.cluster.local'));
+    const [na, nb] = [await a.next(), await b.next()];
+    expect(na.resources.map(anyName)).toEqual([GREETER]);
+    expect(nb.resources.map(anyName).sort()).toEqual([GREETER, OTHER]);
+    expect(na.nonce).not.toBe(nb.nonce);
   });
 
   it('SotW: a new subscription gets the whole subscribed set', async () => {

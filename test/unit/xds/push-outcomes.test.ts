@@ -14,12 +14,12 @@ describe('PushOutcomes', () => {
   const sub = { wildcard: false, names };
 
   it('answers for the same push, held content and subscription only', () => {
-    const outcomes = new PushOutcomes();
+    const outcomes = new PushOutcomes<DeltaPrepared>();
     const push = fullPush('config', 1);
     const held = content('1');
     const next = content('2');
     const prepared = new DeltaPrepared(ENDPOINT_TYPE, '2', [], ['gone']);
-    outcomes.record(push, held, sub, next, prepared);
+    outcomes.record(push, held, sub, next, { prepared });
     expect(outcomes.find(push, held, sub)).toMatchObject({ content: next, prepared });
     // Another content held, another subscription (even with equal names), another push: no answer.
     expect(outcomes.find(push, content('1'), sub)).toBeUndefined();
@@ -29,7 +29,7 @@ describe('PushOutcomes', () => {
   });
 
   it('forgets the previous push once another is recorded', () => {
-    const outcomes = new PushOutcomes();
+    const outcomes = new PushOutcomes<DeltaPrepared>();
     const first = fullPush('config', 1);
     const held = content('1');
     outcomes.record(first, held, sub, content('2'));

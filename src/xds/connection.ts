@@ -39,6 +39,8 @@ export abstract class XdsConnection<
   Req extends { node?: NodeMessage | null; type_url?: string },
 > implements AdsStream {
   id = '';
+  /** The proxy's id once the node is read (kept apart: a push reads it for every response). */
+  proxyId = '';
   proxy: Proxy | undefined;
   readonly connectedAt = Date.now();
   protected readonly types = new Map<string, TypeState>();
@@ -201,6 +203,7 @@ export abstract class XdsConnection<
       return false;
     }
     this.proxy = proxy;
+    this.proxyId = proxy.id;
     this.id = `${proxy.id}-${++connectionSeq}`;
     this.log = this.deps.logger.child({ conn: this.id });
     this.log.info({ peer: this.peer(), mode: this.mode }, 'ADS connected');
@@ -318,8 +321,10 @@ export abstract class XdsConnection<
    */
   protected report(prepared: PreparedResponse, version: string, push: PushRequest | undefined): void {
     const onResponse = this.deps.onResponse;
-    if (!onResponse && !this.log.isLevelEnabled('debug')) return;
-    const e = responseEvent(this, this.log, prepared, version, push, this.responseStart);
+    // The server's logger, not this stream's child: one shared object, the same level.
+    const debug = this.deps.logger.isLevelEnabled('debug');
+    if (!onResponse && !debug) return;
+    const e = responseEvent(this, this.log, prepared, version, push, this.responseStart, debug);
     onResponse?.(e);
   }
 

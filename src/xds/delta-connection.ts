@@ -157,7 +157,6 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
       if (o && (!o.prepared || o.prepared.seq > state.sentSeq)) {
         state.held.setContent(o.content);
         if (!o.prepared) return;
-        round.sent.set(typeUrl, true);
         this.deliver(state, o.content, o.prepared, push);
         return;
       }
@@ -191,11 +190,9 @@ export class DeltaConnection extends XdsConnection<DeltaDiscoveryRequest> {
         ),
       );
       if (plan.resources.length === 0) return;
-      round.sent.set(typeUrl, true);
       this.send(state, content, { resources: plan.resources, removed: [], complete: false }, pending, push);
       return;
     }
-    round.sent.set(typeUrl, true);
     const prepared = this.send(state, content, plan, pending, push);
     if (shareable && plan.shared === 'diff' && prepared)
       outcomes.record(push, held, state.subscription, content, { prepared });

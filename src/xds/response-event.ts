@@ -2,7 +2,6 @@
  * The ResponseEvent of one response a stream handed to gRPC (metrics, convergence), logged at
  * debug level. Built field by field: this runs once per stream per push.
  */
-import type { Proxy } from '../model/proxy.js';
 import type { PushRequest } from '../model/push-request.js';
 import type { Logger } from '../util/log.js';
 import type { ResponseEvent, XdsMode } from './connection-types.js';
@@ -11,7 +10,7 @@ import { shortTypeName } from './type-urls.js';
 
 export interface RespondingStream {
   readonly id: string;
-  readonly proxy: Proxy | undefined;
+  readonly proxyId: string;
   readonly mode: XdsMode;
 }
 
@@ -23,10 +22,11 @@ export function responseEvent(
   version: string,
   push: PushRequest | undefined,
   startedAt: number,
+  debug: boolean,
 ): ResponseEvent {
   const e: ResponseEvent = {
     connectionId: stream.id,
-    proxyId: stream.proxy?.id ?? '',
+    proxyId: stream.proxyId,
     mode: stream.mode,
     typeUrl: prepared.type_url,
     nonce: prepared.nonce,
@@ -37,7 +37,7 @@ export function responseEvent(
     pushStart: push?.start,
     elapsedMs: Date.now() - startedAt,
   };
-  if (log.isLevelEnabled('debug'))
+  if (debug)
     log.debug(
       { type: shortTypeName(e.typeUrl), nonce: e.nonce, version, resources: e.resources, removed: e.removed },
       push ? 'ADS push' : 'ADS response',

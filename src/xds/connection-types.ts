@@ -133,7 +133,7 @@ export interface Pending {
 export interface Round {
   /** The round carries a config change (not only answers to requests). */
   push: boolean;
-  /** The types written in this round. */
+  /** SotW: the types written in this round (warming reads it; delta has no warming). */
   readonly sent: RoundEntries<true>;
   readonly deferred: Array<() => void>;
   /**

@@ -131,14 +131,15 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
 
   protected respond(state: TypeState, pending: Pending | undefined, push: PushRequest, round: Round): void {
     const typeUrl = state.typeUrl;
+    const warming = this.forcedByRound(typeUrl, round);
     // In step with a group whose outcome of this push is known: apply it (push-outcomes.ts).
     const sent = state.sentContent;
     const shareable =
       !pending &&
+      !warming &&
       sent !== undefined &&
       state.nack === undefined &&
-      state.binding?.stableGroup === true &&
-      !this.forcedByRound(typeUrl, round);
+      state.binding?.stableGroup === true;
     if (shareable) {
       const o = outcomes.find(push, sent, state.subscription, state.sentVersion);
       if (o && (!o.prepared || o.prepared.seq > state.sentSeq)) {
@@ -165,14 +166,14 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
       round.changed.set(typeUrl, changed);
     }
     const sentVersion = state.sentVersion;
-    const remember = (next: TypeContent, prepared?: SotwPrepared): void => {
-      if (shareable)
-        outcomes.record(push, sent, state.subscription, next, { prepared, changed }, sentVersion);
-    };
-    const warming = this.forcedByRound(typeUrl, round);
+    // Recorded for the group only when this stream is in step with it (first of its group).
+    const remember = shareable
+      ? (next: TypeContent, prepared?: SotwPrepared): void =>
+          outcomes.record(push, sent, state.subscription, next, { prepared, changed }, sentVersion)
+      : undefined;
     const forced = pending !== undefined || warming;
     if (!forced && (content === state.sentContent || content.version === state.sentVersion)) {
-      remember(state.sentContent ?? content);
+      remember?.(state.sentContent ?? content);
       return;
     }
     let prepared: SotwPrepared | undefined;
@@ -192,7 +193,7 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
         // Only removals (and nothing to warm): the client keeps what it has until CDS/LDS stop
         // referencing it.
         state.sentContent = content;
-        remember(content);
+        remember?.(content);
         return;
       }
       prepared = warm
@@ -213,7 +214,7 @@ export class SotwConnection extends XdsConnection<DiscoveryRequest> {
       state.sentSeq,
       () => new SotwPrepared(typeUrl, content.version, content.resources),
     );
-    remember(content, prepared);
+    remember?.(content, prepared);
     this.deliver(state, content, prepared, pending ? undefined : push, round);
   }
 
